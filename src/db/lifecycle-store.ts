@@ -1,0 +1,117 @@
+/**
+ * Transactional lifecycle writes. One transition is one database transaction: read the epoch, let
+ * the pure core decide, update state and version (compare-and-set), append the log record and run
+ * the caller's follow-up (scheduling or cancelling jobs) on the same connection. Any failure rolls
+ * the whole thing back.
+ */
+import type { EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
+import {
+  ConflictError,
+  EpochState,
+  EpochTransition,
+  NotFoundError,
+  TransitionSource,
+  applyTransition,
+  computeWindows,
+  formatNonce,
+} from "../domain/index.js";
+import { EpochRepository } from "./epoch-repository.js";
+import type { Db, DbTx } from "./prisma-client.js";
+import { TopicRepository } from "./topic-repository.js";
+import { TransitionLogRepository } from "./transition-log-repository.js";
+
+export interface TransitionCommand extends EpochKey {
+  readonly transition: EpochTransition;
+  readonly source: TransitionSource;
+  /** When the step was due (scheduler); null for API calls. */
+  readonly dueAt: Date | null;
+  readonly reason?: string | null;
+  /** Fail with ConflictError unless the epoch is still at this version. */
+  readonly expectedVersion?: number;
+}
+
+export interface AppliedTransition {
+  readonly epoch: EpochRecord;
+  readonly record: TransitionLogRecord;
+}
+
+export interface StartedEpoch {
+  readonly topic: TopicRecord;
+  readonly epoch: EpochRecord;
+  readonly records: TransitionLogRecord[];
+}
+
+/** Runs inside the transaction after the write; throwing rolls everything back. */
+export type FollowUp<R> = (tx: DbTx, result: R) => Promise<void>;
+
+export class LifecycleStore {
+  readonly epochs = new EpochRepository();
+  readonly topics = new TopicRepository();
+  readonly log = new TransitionLogRepository();
+
+  constructor(readonly db: Db) {}
+
+  transaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
+    return this.db.$transaction(fn, { maxWait: 10_000, timeout: 30_000 });
+  }
+
+  applyTransition(cmd: TransitionCommand, followUp?: FollowUp<AppliedTransition>): Promise<AppliedTransition> {
+    return this.transaction((tx) => this.applyTransitionIn(tx, cmd, followUp));
+  }
+
+  /** The same, inside a transaction the caller already holds. */
+  async applyTransitionIn(tx: DbTx, cmd: TransitionCommand, followUp?: FollowUp<AppliedTransition>): Promise<AppliedTransition> {
+    const current = await this.epochs.get(tx, cmd);
+    if (!current) throw new NotFoundError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} not found`);
+    if (cmd.expectedVersion !== undefined && cmd.expectedVersion !== current.version) {
+      throw new ConflictError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} is at version ${current.version}, not ${cmd.expectedVersion}`);
+    }
+    const next = applyTransition(current, cmd.transition); // throws IllegalTransitionError
+    const epoch = await this.epochs.updateState(tx, cmd, current.version, next.to);
+    if (!epoch) {
+      throw new ConflictError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} changed concurrently; ${EpochTransition[cmd.transition]} not applied`);
+    }
+    const record = await this.log.append(tx, {
+      topicId: cmd.topicId,
+      nonce: cmd.nonce,
+      transition: cmd.transition,
+      from: next.from,
+      to: next.to,
+      dueAt: cmd.dueAt,
+      source: cmd.source,
+      reason: cmd.reason ?? null,
+    });
+    const result = { epoch, record };
+    if (followUp) await followUp(tx, result);
+    return result;
+  }
+
+  /**
+   * Start one epoch now: allocate the next nonce from the topic's counter, insert it in INIT and
+   * apply OPEN_WORKER_WINDOW, all in one transaction.
+   */
+  startEpoch(
+    topicId: bigint,
+    startAt: number,
+    source: TransitionSource,
+    followUp?: FollowUp<StartedEpoch>,
+  ): Promise<StartedEpoch> {
+    return this.transaction(async (tx) => {
+      const allocated = await this.topics.allocateNonce(tx, topicId);
+      if (!allocated) throw new NotFoundError(`topic ${topicId} not found`);
+      const { topic, nonce } = allocated;
+      const windows = computeWindows(topic, startAt);
+      await this.epochs.insert(tx, { topicId, nonce, state: EpochState.INIT, windows });
+      const opened = await this.applyTransitionIn(tx, {
+        topicId,
+        nonce,
+        transition: EpochTransition.OPEN_WORKER_WINDOW,
+        source,
+        dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,
+      });
+      const result = { topic, epoch: opened.epoch, records: [opened.record] };
+      if (followUp) await followUp(tx, result);
+      return result;
+    });
+  }
+}

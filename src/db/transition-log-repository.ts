@@ -1,0 +1,62 @@
+import type { EpochKey, LogPosition, TransitionLogRecord } from "../app/records.js";
+import type { EpochState, EpochTransition, TransitionSource } from "../domain/index.js";
+import { Prisma } from "../generated/prisma/client.js";
+import type { DbTx } from "./prisma-client.js";
+import { toTransitionLogRecord, type TransitionRow } from "./row-mappers.js";
+import { TRANSITION_COLUMNS } from "./sql-columns.js";
+import { toStored } from "./uint64-column.js";
+
+export interface NewTransition extends EpochKey {
+  readonly transition: EpochTransition;
+  readonly from: EpochState;
+  readonly to: EpochState;
+  readonly dueAt: Date | null;
+  readonly source: TransitionSource;
+  readonly reason?: string | null;
+}
+
+export interface LogFilter {
+  readonly topicId?: bigint;
+  readonly nonce?: bigint;
+}
+
+export class TransitionLogRepository {
+  async append(db: DbTx, t: NewTransition): Promise<TransitionLogRecord> {
+    // `at` is the statement's clock, not the transaction start, so lateness is measured honestly.
+    const rows = await db.$queryRaw<TransitionRow[]>`
+      INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
+      VALUES (${toStored(t.topicId)}, ${toStored(t.nonce)}, ${t.transition}, ${t.from}, ${t.to}, clock_timestamp(),
+              ${t.dueAt}, ${t.source}, ${t.reason ?? null})
+      RETURNING ${TRANSITION_COLUMNS}`;
+    return toTransitionLogRecord(rows[0]!);
+  }
+
+  /** The log oldest first, by (txid, id), keyset after `after`. */
+  async list(db: DbTx, filter: LogFilter, page: { after?: LogPosition; limit: number }): Promise<TransitionLogRecord[]> {
+    const conds: Prisma.Sql[] = [];
+    if (filter.topicId !== undefined) conds.push(Prisma.sql`topic_id = ${toStored(filter.topicId)}`);
+    if (filter.nonce !== undefined) conds.push(Prisma.sql`nonce = ${toStored(filter.nonce)}`);
+    if (page.after) conds.push(Prisma.sql`(txid, id) > (${page.after.txid}, ${page.after.id})`);
+    const where = conds.length ? Prisma.sql`WHERE ${Prisma.join(conds, " AND ")}` : Prisma.empty;
+    const rows = await db.$queryRaw<TransitionRow[]>`
+      SELECT ${TRANSITION_COLUMNS} FROM transition_record ${where} ORDER BY txid, id LIMIT ${page.limit}`;
+    return rows.map(toTransitionLogRecord);
+  }
+
+  /** The first `limit` records of each epoch (after an optional position), in one statement. */
+  async listForEpochs(db: DbTx, keys: readonly EpochKey[], page: { after?: LogPosition; limit: number }): Promise<TransitionLogRecord[]> {
+    if (keys.length === 0) return [];
+    const topics = keys.map((k) => toStored(k.topicId));
+    const nonces = keys.map((k) => toStored(k.nonce));
+    const after = page.after ? Prisma.sql`AND (t.txid, t.id) > (${page.after.txid}, ${page.after.id})` : Prisma.empty;
+    const rows = await db.$queryRaw<TransitionRow[]>`
+      SELECT r.* FROM unnest(${topics}::bigint[], ${nonces}::bigint[]) AS k(topic_id, nonce)
+      CROSS JOIN LATERAL (
+        SELECT ${Prisma.raw(TRANSITION_COLUMNS.sql.split(", ").map((c) => `t.${c}`).join(", "))}
+        FROM transition_record t
+        WHERE t.topic_id = k.topic_id AND t.nonce = k.nonce ${after}
+        ORDER BY t.txid, t.id LIMIT ${page.limit}
+      ) r`;
+    return rows.map(toTransitionLogRecord);
+  }
+}

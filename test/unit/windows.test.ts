@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import {
+  InvalidTopicSettingsError,
+  Task,
+  computeWindows,
+  epochJobKey,
+  extraLag,
+  lifecycleSteps,
+  periodicStartAt,
+  periodicStartIndex,
+  validateTopicSettings,
+} from "../../src/domain/index.js";
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+
+describe("windows", () => {
+  it("matches the domain doc's example (EL 100, GTL 150, WSW 10)", () => {
+    const s = { epochLength: 100, groundTruthLag: 150, workerSubmissionWindow: 10 };
+    assert.equal(extraLag(s), 50);
+    assert.deepEqual(computeWindows(s, T0), {
+      workerOpenAt: T0,
+      workerCloseAt: T0 + 10_000,
+      reputerOpenAt: T0 + 150_000,
+      reputerCloseAt: T0 + 300_000,
+    });
+  });
+
+  it("has no extra lag when GTL is a multiple of EL", () => {
+    assert.equal(extraLag({ epochLength: 60, groundTruthLag: 120, workerSubmissionWindow: 5 }), 0);
+  });
+
+  it("keeps windows ordered and the reputer close aligned to a multiple of EL", () => {
+    const settings = fc
+      .record({ el: fc.integer({ min: 1, max: 10_000 }), wsw: fc.integer({ min: 1, max: 10_000 }), extra: fc.integer({ min: 0, max: 100_000 }) })
+      .filter(({ el, wsw }) => wsw <= el)
+      .map(({ el, wsw, extra }) => ({ epochLength: el, workerSubmissionWindow: wsw, groundTruthLag: wsw + extra }));
+    fc.assert(
+      fc.property(settings, (s) => {
+        validateTopicSettings(s);
+        const w = computeWindows(s, T0);
+        assert.ok(w.workerOpenAt < w.workerCloseAt);
+        assert.ok(w.workerCloseAt <= w.reputerOpenAt);
+        assert.ok(w.reputerOpenAt < w.reputerCloseAt);
+        assert.equal((w.reputerCloseAt - T0) % (s.epochLength * 1000), 0);
+      }),
+    );
+  });
+
+  it("schedules close-reputer before complete at the same instant", () => {
+    const steps = lifecycleSteps(computeWindows({ epochLength: 10, groundTruthLag: 10, workerSubmissionWindow: 5 }, T0));
+    const close = steps.find((s) => s.task === Task.CLOSE_REPUTER_WINDOW)!;
+    const complete = steps.find((s) => s.task === Task.COMPLETE)!;
+    assert.equal(close.dueAt, complete.dueAt);
+    assert.ok(close.priority < complete.priority);
+    assert.equal(epochJobKey(Task.COMPLETE, 7n, 72057594037927937n), "emissions:complete_epoch:7-72057594037927937");
+  });
+
+  it("aligns periodic starts to activation + n·EL", () => {
+    const s = { epochLength: 30, groundTruthLag: 30, workerSubmissionWindow: 10 };
+    assert.equal(periodicStartIndex(s, T0, T0 + 95_000), 3);
+    assert.equal(periodicStartAt(s, T0, 3), T0 + 90_000);
+    assert.equal(periodicStartIndex(s, T0, T0 - 5), 0);
+  });
+});
+
+describe("topic settings", () => {
+  it("accepts valid settings", () => {
+    validateTopicSettings({ epochLength: 1, groundTruthLag: 1, workerSubmissionWindow: 1 });
+  });
+
+  for (const [name, s] of [
+    ["zero epoch length", { epochLength: 0, groundTruthLag: 1, workerSubmissionWindow: 1 }],
+    ["WSW > EL", { epochLength: 5, groundTruthLag: 10, workerSubmissionWindow: 6 }],
+    ["GTL < WSW", { epochLength: 10, groundTruthLag: 4, workerSubmissionWindow: 5 }],
+    ["zero WSW", { epochLength: 10, groundTruthLag: 4, workerSubmissionWindow: 0 }],
+    ["fractional seconds", { epochLength: 10.5, groundTruthLag: 20, workerSubmissionWindow: 5 }],
+    ["absurdly long", { epochLength: 1e9, groundTruthLag: 1e9, workerSubmissionWindow: 5 }],
+  ] as const) {
+    it(`rejects ${name}`, () => {
+      assert.throws(() => validateTopicSettings(s), InvalidTopicSettingsError);
+    });
+  }
+});
