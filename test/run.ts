@@ -7,10 +7,11 @@ import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { canConnect, createDatabase, dropDatabase, withDatabase } from "../src/db/admin.js";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "../src/db/embedded-postgres.js";
 import { prepareDatabase } from "../src/db/setup.js";
 
 const root = path.resolve(import.meta.dirname, "..");
-const adminUrl = process.env.DATABASE_URL ? withDatabase(process.env.DATABASE_URL, "postgres") : "postgresql://postgres@127.0.0.1:5432/postgres";
+const LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres";
 
 function testFiles(dir: string): string[] {
   const out: string[] = [];
@@ -25,10 +26,26 @@ function testFiles(dir: string): string[] {
 const filters = process.argv.slice(2);
 const files = testFiles(path.join(root, "test")).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 
-if (!(await canConnect(adminUrl))) {
-  console.error(`PostgreSQL is not reachable at ${adminUrl}; set DATABASE_URL or start a server (.ci/run does).`);
-  process.exit(1);
+/**
+ * The server: DATABASE_URL when given (it must answer), else a local server on 5432 when one
+ * answers (unless TEST_EMBEDDED=1), else an embedded PostgreSQL in a temp directory, stopped at the end.
+ */
+let embedded: EmbeddedDatabase | undefined;
+let adminUrl: string;
+if (process.env.DATABASE_URL) {
+  adminUrl = withDatabase(process.env.DATABASE_URL, "postgres");
+  if (!(await canConnect(adminUrl))) {
+    console.error(`PostgreSQL is not reachable at ${adminUrl} (DATABASE_URL); unset it to use an embedded server.`);
+    process.exit(1);
+  }
+} else if (process.env.TEST_EMBEDDED !== "1" && (await canConnect(LOCAL_SERVER))) {
+  adminUrl = LOCAL_SERVER;
+} else {
+  console.log("test: no PostgreSQL server found; starting an embedded one");
+  embedded = await startEmbeddedPostgres({ dir: "temp", port: 0 });
+  adminUrl = embedded.url;
 }
+console.log(`test: using PostgreSQL at ${adminUrl.replace(/:[^:@/]*@/, ":***@")}`);
 
 const template = `ew_template_${process.pid}`;
 await dropDatabase(adminUrl, template);
@@ -44,4 +61,5 @@ const code = await new Promise<number>((resolve) => {
   child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0)));
 });
 await dropDatabase(adminUrl, template);
+await embedded?.stop();
 process.exit(code);
