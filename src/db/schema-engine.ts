@@ -35,6 +35,26 @@ async function loadWasmModule(): Promise<WasmBindings> {
 
 let wasm: Promise<WasmBindings> | undefined;
 
+/**
+ * adapter-pg's executeScript splits a migration on every ";" (even inside comments and $$ function
+ * bodies) and runs the pieces one by one on a pool. Run the whole script as one simple-protocol
+ * query instead, as Prisma's native engine does: one connection, one implicit transaction.
+ */
+class WholeScriptPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    const pool = adapter.underlyingDriver() as pg.Pool;
+    adapter.executeScript = async (script: string) => {
+      try {
+        await pool.query(script);
+      } catch (error) {
+        (adapter as unknown as { onError(e: unknown): never }).onError(error);
+      }
+    };
+    return adapter;
+  }
+}
+
 export interface EngineHandle {
   engine: SchemaEngine;
   close(): Promise<void>;
@@ -51,7 +71,7 @@ export async function openSchemaEngine(
   // Our own pool, so closing the engine also closes its connections (and the session-level
   // advisory lock that migrate takes); freeing the engine alone leaves them open.
   const pool = new pg.Pool({ connectionString, max: 2 });
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  const adapter = bindMigrationAwareSqlAdapterFactory(new WholeScriptPg(pool));
   const engine = await SchemaEngine.new({ datamodels: [[datamodel.path, datamodel.content]] }, log, adapter);
   return {
     engine,
