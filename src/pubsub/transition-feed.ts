@@ -1,0 +1,171 @@
+/**
+ * The live transition stream of one API instance. The committed transition log is the only
+ * source: a NOTIFY (or a fallback poll) wakes the feed, which reads the rows past its head that
+ * are *settled* (written by transactions older than every running one) and fans them out to its
+ * subscribers. A subscriber with a cursor first replays from the log up to the head, then joins the
+ * live fan-out in the same tick, so there is no gap and no duplicate at the seam. Because reads are
+ * by cursor, a dropped database connection loses nothing: the next read picks up where the head is.
+ */
+import type { LogPosition, TransitionLogRecord } from "../app/records.js";
+import { BoundedQueue } from "./bounded-queue.js";
+
+/** Reads the settled log (txid below the oldest running transaction), oldest first. */
+export interface SettledLogReader {
+  read(after: LogPosition | null, limit: number): Promise<TransitionLogRecord[]>;
+  /** Position of the newest settled record, null when the log is empty. */
+  head(): Promise<LogPosition | null>;
+}
+
+export interface FeedOptions {
+  /** Fallback poll (ms): catches rows held back by an unrelated long transaction. */
+  readonly pollIntervalMs: number;
+  /** Events buffered per subscriber before it is closed as too slow. */
+  readonly bufferLimit: number;
+  readonly batchSize?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export function comparePositions(a: LogPosition, b: LogPosition): number {
+  if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  return 0;
+}
+
+function positionOf(r: TransitionLogRecord): LogPosition {
+  return { txid: r.txid, id: r.id };
+}
+
+interface Subscriber {
+  readonly filter: (r: TransitionLogRecord) => boolean;
+  readonly queue: BoundedQueue<TransitionLogRecord>;
+  /** Last position this subscriber has accounted for (delivered or filtered out). */
+  cursor: LogPosition | null;
+}
+
+export class TransitionFeed {
+  private headPos: LogPosition | null = null;
+  private readonly live = new Set<Subscriber>();
+  private reading: Promise<void> | null = null;
+  private again = false;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private started = false;
+
+  constructor(
+    private readonly reader: SettledLogReader,
+    private readonly options: FeedOptions,
+  ) {}
+
+  get head(): LogPosition | null {
+    return this.headPos;
+  }
+
+  get subscriberCount(): number {
+    return this.live.size;
+  }
+
+  async start(): Promise<void> {
+    this.headPos = await this.reader.head();
+    this.started = true;
+    this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  stop(): void {
+    this.started = false;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const s of this.live) s.queue.end();
+    this.live.clear();
+  }
+
+  /** Something may have committed: read past the head (coalesced while a read runs). */
+  wake(): void {
+    if (!this.started) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.drain()
+      .catch((err) => this.options.onError?.(err))
+      .finally(() => {
+        this.reading = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Resolves once every row settled before the call has been read (for tests and shutdown). */
+  async sync(): Promise<void> {
+    this.again = true;
+    while (this.reading) await this.reading;
+    this.wake();
+    while (this.reading) await this.reading;
+  }
+
+  private async drain(): Promise<void> {
+    const limit = this.options.batchSize ?? 500;
+    for (;;) {
+      const rows = await this.reader.read(this.headPos, limit);
+      if (rows.length === 0) return;
+      for (const r of rows) this.deliver(r);
+      this.headPos = positionOf(rows[rows.length - 1]!);
+      if (rows.length < limit) return;
+    }
+  }
+
+  private deliver(r: TransitionLogRecord): void {
+    const pos = positionOf(r);
+    for (const s of this.live) {
+      if (s.cursor && comparePositions(pos, s.cursor) <= 0) continue;
+      s.cursor = pos;
+      if (s.filter(r)) s.queue.push(r);
+    }
+  }
+
+  /**
+   * Subscribe to records matching `filter`: those after `after` first (replayed from the log),
+   * then live ones. Without `after`, only records committed from now on.
+   */
+  subscribe(filter: (r: TransitionLogRecord) => boolean, after: LogPosition | null): BoundedQueue<TransitionLogRecord> {
+    const sub: Subscriber = {
+      filter,
+      cursor: after,
+      queue: new BoundedQueue<TransitionLogRecord>(this.options.bufferLimit, () => this.live.delete(sub)),
+    };
+    if (after === null) {
+      sub.cursor = this.headPos;
+      this.live.add(sub);
+    } else {
+      void this.replay(sub).catch((err) => sub.queue.fail(err));
+    }
+    return sub.queue;
+  }
+
+  private async replay(sub: Subscriber): Promise<void> {
+    const limit = this.options.batchSize ?? 500;
+    for (;;) {
+      const head = this.headPos;
+      // Caught up (or the client is ahead of this instance): join the live fan-out in this tick.
+      if (head === null || (sub.cursor && comparePositions(sub.cursor, head) >= 0)) {
+        if (!sub.queue.closed) this.live.add(sub);
+        return;
+      }
+      const rows = await this.reader.read(sub.cursor, limit);
+      if (sub.queue.closed) return;
+      // Only up to the head as it is now: the live fan-out delivers what lies beyond it.
+      const current = this.headPos;
+      for (const r of rows) {
+        const pos = positionOf(r);
+        if (current && comparePositions(pos, current) > 0) break;
+        sub.cursor = pos;
+        if (sub.filter(r) && !sub.queue.push(r)) return;
+      }
+      if (rows.length === 0) {
+        // Nothing settled past the cursor yet the head is ahead: cannot happen unless the log was
+        // pruned; align with the head so the subscriber goes live.
+        sub.cursor = current;
+      }
+    }
+  }
+}
