@@ -1,0 +1,85 @@
+/**
+ * Prometheus metrics of one process (API or worker), exposed at /metrics. Counters are counted by
+ * the process that did the work; gauges that describe the shared database (open windows, pending
+ * jobs) are read at scrape time, so every instance reports the same truth.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export const METRIC_NAMES = {
+  requestDuration: "epoch_windows_graphql_request_duration_seconds",
+  errors: "epoch_windows_graphql_errors_total",
+  transitions: "epoch_windows_transitions_total",
+  lateness: "epoch_windows_scheduler_lateness_seconds",
+  pendingJobs: "epoch_windows_pending_jobs",
+  openWindows: "epoch_windows_open_windows",
+  epochsByState: "epoch_windows_epochs",
+  liveSubscriptions: "epoch_windows_live_subscriptions",
+  poolConnections: "epoch_windows_db_pool_connections",
+} as const;
+
+export type GaugeSample = { labels?: Record<string, string>; value: number };
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requestDuration: Histogram<"operation" | "type">;
+  readonly errors: Counter<"code">;
+  readonly transitions: Counter<"transition" | "source">;
+  readonly lateness: Histogram<"transition">;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "epoch_windows_" });
+    this.requestDuration = new Histogram({
+      name: METRIC_NAMES.requestDuration,
+      help: "GraphQL request duration in seconds, by operation name and type",
+      labelNames: ["operation", "type"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.errors = new Counter({
+      name: METRIC_NAMES.errors,
+      help: "GraphQL errors returned, by extensions.code",
+      labelNames: ["code"],
+      registers: [this.registry],
+    });
+    this.transitions = new Counter({
+      name: METRIC_NAMES.transitions,
+      help: "Epoch transitions committed by this process, by transition and source",
+      labelNames: ["transition", "source"],
+      registers: [this.registry],
+    });
+    this.lateness = new Histogram({
+      name: METRIC_NAMES.lateness,
+      help: "Seconds between a scheduled transition's due time and its commit",
+      labelNames: ["transition"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+  }
+
+  /** A gauge whose samples are computed at scrape time (errors leave the gauge empty, not the scrape broken). */
+  gauge(name: string, help: string, labelNames: readonly string[], read: () => Promise<GaugeSample[]> | GaugeSample[]): Gauge<string> {
+    return new Gauge({
+      name,
+      help,
+      labelNames: [...labelNames],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        let samples: GaugeSample[];
+        try {
+          samples = await read();
+        } catch {
+          return;
+        }
+        for (const s of samples) {
+          if (s.labels) this.set(s.labels, s.value);
+          else this.set(s.value);
+        }
+      },
+    });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
