@@ -4,13 +4,22 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
 import { toEpochRecord, type EpochRow } from "./row-mappers.js";
 import { EPOCH_COLUMNS } from "./sql-columns.js";
-import { toStored } from "./uint64-column.js";
+import { fromStored, toStored } from "./uint64-column.js";
 
 export class EpochRepository {
-  async get(db: DbTx, key: EpochKey): Promise<EpochRecord | null> {
+  /** With `forUpdate`, row-locked until the transaction ends (concurrent writers queue behind it). */
+  async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean } = {}): Promise<EpochRecord | null> {
+    const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await db.$queryRaw<EpochRow[]>`
-      SELECT ${EPOCH_COLUMNS} FROM epoch WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)}`;
+      SELECT ${EPOCH_COLUMNS} FROM epoch WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} ${lock}`;
     return rows[0] ? toEpochRecord(rows[0]) : null;
+  }
+
+  /** Whether the topic has an epoch started at exactly `startAt` (periodic starts are idempotent by it). */
+  async existsStartedAt(db: DbTx, topicId: bigint, startAt: number): Promise<boolean> {
+    const rows = await db.$queryRaw<{ found: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM epoch WHERE topic_id = ${toStored(topicId)} AND worker_open_at = ${new Date(startAt)}) AS found`;
+    return rows[0]?.found === true;
   }
 
   /** Several epochs in one statement (for batching nested GraphQL fields). */
@@ -75,6 +84,34 @@ export class EpochRepository {
     return new Map(rows.map((r) => [r.state as EpochState, Number(r.n)]));
   }
 
+  /** The first `limit` epochs of each topic, newest first, after an optional position, in one statement. */
+  async listForTopics(db: DbTx, topicIds: readonly bigint[], states: readonly EpochState[] | undefined, page: { after?: EpochPosition; limit: number }): Promise<EpochRecord[]> {
+    if (topicIds.length === 0) return [];
+    const conds = filterConditions({ states });
+    if (page.after) {
+      const a = page.after;
+      conds.push(Prisma.sql`(e.worker_open_at, e.topic_id, e.nonce) < (${new Date(a.startAt)}, ${toStored(a.topicId)}, ${toStored(a.nonce)})`);
+    }
+    const extra = conds.length ? Prisma.sql`AND ${Prisma.join(conds, " AND ")}` : Prisma.empty;
+    const rows = await db.$queryRaw<EpochRow[]>`
+      SELECT r.* FROM unnest(${topicIds.map(toStored)}::bigint[]) AS k(tid)
+      CROSS JOIN LATERAL (
+        SELECT ${prefixed("e", EPOCH_COLUMNS)} FROM epoch e
+        WHERE e.topic_id = k.tid ${extra}
+        ORDER BY e.worker_open_at DESC, e.topic_id DESC, e.nonce DESC LIMIT ${page.limit}
+      ) r`;
+    return rows.map(toEpochRecord);
+  }
+
+  /** Epoch counts per topic (topics without matching epochs are absent). */
+  async countForTopics(db: DbTx, topicIds: readonly bigint[], states: readonly EpochState[] | undefined): Promise<Map<bigint, number>> {
+    if (topicIds.length === 0) return new Map();
+    const conds = [Prisma.sql`topic_id = ANY(${topicIds.map(toStored)}::bigint[])`, ...filterConditions({ states })];
+    const rows = await db.$queryRaw<{ topic_id: bigint; n: bigint }[]>`
+      SELECT topic_id, count(*) AS n FROM epoch WHERE ${Prisma.join(conds, " AND ")} GROUP BY topic_id`;
+    return new Map(rows.map((r) => [fromStored(r.topic_id), Number(r.n)]));
+  }
+
   /** Keys of the topic's epochs that are not COMPLETED or CANCELLED. */
   async liveKeys(db: DbTx, topicId: bigint): Promise<EpochKey[]> {
     const rows = await db.$queryRaw<EpochRow[]>`
@@ -93,4 +130,9 @@ function filterConditions(filter: EpochFilter): Prisma.Sql[] {
     else conds.push(Prisma.sql`state = ANY(${states}::smallint[])`);
   }
   return conds;
+}
+
+/** A column list qualified with a table alias (for lateral joins). */
+function prefixed(alias: string, columns: Prisma.Sql): Prisma.Sql {
+  return Prisma.raw(columns.sql.split(", ").map((c) => `${alias}.${c}`).join(", "));
 }

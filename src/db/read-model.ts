@@ -1,0 +1,64 @@
+/** The API's read side (src/app/read-model.ts) over the repositories: one SQL statement per call. */
+import type { EpochPage, LogFilter, LogPage, ReadModel } from "../app/read-model.js";
+import type { EpochFilter, EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
+import type { EpochState } from "../domain/index.js";
+import { EpochRepository } from "./epoch-repository.js";
+import type { DbTx } from "./prisma-client.js";
+import { TopicRepository } from "./topic-repository.js";
+import { TransitionLogRepository } from "./transition-log-repository.js";
+
+export class PrismaReadModel implements ReadModel {
+  private readonly topicRepo = new TopicRepository();
+  private readonly epochRepo = new EpochRepository();
+  private readonly logRepo = new TransitionLogRepository();
+
+  constructor(private readonly db: DbTx) {}
+
+  topics(ids: readonly bigint[]): Promise<TopicRecord[]> {
+    return this.topicRepo.getMany(this.db, ids);
+  }
+
+  listTopics(opts: { active?: boolean; afterId?: bigint; limit: number }): Promise<TopicRecord[]> {
+    return this.topicRepo.list(this.db, opts);
+  }
+
+  countTopics(opts: { active?: boolean }): Promise<number> {
+    return this.topicRepo.count(this.db, opts);
+  }
+
+  epochs(keys: readonly EpochKey[]): Promise<EpochRecord[]> {
+    return this.epochRepo.getMany(this.db, keys);
+  }
+
+  listEpochs(filter: EpochFilter, page: EpochPage): Promise<EpochRecord[]> {
+    return this.epochRepo.list(this.db, filter, page);
+  }
+
+  countEpochs(filter: EpochFilter): Promise<number> {
+    return this.epochRepo.count(this.db, filter);
+  }
+
+  listEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined, page: EpochPage): Promise<EpochRecord[]> {
+    return this.epochRepo.listForTopics(this.db, topicIds, states, page);
+  }
+
+  countEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined): Promise<Map<bigint, number>> {
+    return this.epochRepo.countForTopics(this.db, topicIds, states);
+  }
+
+  countByState(topicId?: bigint): Promise<Map<EpochState, number>> {
+    return this.epochRepo.countByState(this.db, topicId);
+  }
+
+  listTransitions(filter: LogFilter, page: LogPage): Promise<TransitionLogRecord[]> {
+    return this.logRepo.list(this.db, filter, { ...page, settled: true });
+  }
+
+  listTransitionsOfEpochs(keys: readonly EpochKey[], page: LogPage): Promise<TransitionLogRecord[]> {
+    return this.logRepo.listForEpochs(this.db, keys, { ...page, settled: true });
+  }
+
+  async ping(): Promise<void> {
+    await this.db.$queryRaw`SELECT 1`;
+  }
+}

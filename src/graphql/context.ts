@@ -1,0 +1,24 @@
+/** What every resolver gets: the read model, the write-side port (if any) and this request's loaders. */
+import type { LifecycleCommands } from "../app/lifecycle-commands.js";
+import type { ReadModel } from "../app/read-model.js";
+import type { TransitionFeed } from "../pubsub/transition-feed.js";
+import { CommandsUnavailableError } from "./errors.js";
+import { Loaders } from "./loaders.js";
+
+export interface ApiContext {
+  readonly readModel: ReadModel;
+  readonly commands: LifecycleCommands | null;
+  readonly loaders: Loaders;
+  /** The live transition stream behind subscriptions; absent where subscriptions are not served. */
+  readonly feed?: TransitionFeed | null;
+}
+
+/** A new context per request, so DataLoader caches never outlive one response. */
+export function createContext(readModel: ReadModel, commands: LifecycleCommands | null, feed: TransitionFeed | null = null): ApiContext {
+  return { readModel, commands, feed, loaders: new Loaders(readModel) };
+}
+
+export function requireCommands(ctx: ApiContext): LifecycleCommands {
+  if (!ctx.commands) throw new CommandsUnavailableError();
+  return ctx.commands;
+}

@@ -1,0 +1,57 @@
+import { Field, Int, ObjectType } from "type-graphql";
+import type { EpochRecord } from "../../app/records.js";
+import { nonceVersion, noncePayload } from "../../domain/index.js";
+import { EpochState, WindowKind } from "../enums.js";
+import { DateTimeScalar } from "../scalars/date-time.scalar.js";
+import { NonceV2Scalar } from "../scalars/nonce.scalar.js";
+import { Uint64Scalar } from "../scalars/uint64.scalar.js";
+import { EpochWindow } from "./window.type.js";
+
+/** `topic` and `transitions` are resolved (batched) in epoch-fields.resolver.ts. */
+@ObjectType("Epoch", { description: "One epoch of a topic, identified by (topicId, nonce)." })
+export class Epoch {
+  @Field(() => Uint64Scalar)
+  topicId!: bigint;
+
+  @Field(() => NonceV2Scalar)
+  nonce!: bigint;
+
+  @Field(() => Int, { description: "Top byte of the nonce: 0 legacy block height, 1 per-topic counter." })
+  nonceVersion!: number;
+
+  @Field(() => Uint64Scalar, { description: "Low 56 bits of the nonce." })
+  noncePayload!: bigint;
+
+  @Field(() => EpochState)
+  state!: EpochState;
+
+  @Field(() => EpochWindow)
+  workerWindow!: EpochWindow;
+
+  @Field(() => EpochWindow)
+  reputerWindow!: EpochWindow;
+
+  @Field(() => Int, { description: "Bumped by every transition (optimistic concurrency)." })
+  version!: number;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+
+  static of(r: EpochRecord): Epoch {
+    return Object.assign(new Epoch(), {
+      topicId: r.topicId,
+      nonce: r.nonce,
+      nonceVersion: nonceVersion(r.nonce),
+      noncePayload: noncePayload(r.nonce),
+      state: r.state,
+      workerWindow: EpochWindow.of(r, WindowKind.WORKER),
+      reputerWindow: EpochWindow.of(r, WindowKind.REPUTER),
+      version: r.version,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    });
+  }
+}

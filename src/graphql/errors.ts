@@ -1,0 +1,74 @@
+/**
+ * The one place errors become GraphQL errors. Domain errors carry `.code` (BAD_USER_INPUT,
+ * NOT_FOUND, ILLEGAL_TRANSITION, CONFLICT) which becomes `extensions.code`; graphql's own request
+ * errors keep theirs; anything else is INTERNAL_SERVER_ERROR with a generic message, its details
+ * (message, stack, SQL) only in development mode and in the server log.
+ */
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { DomainError, InvalidInputError } from "../domain/index.js";
+import { describeInputLocation } from "./input-location.js";
+
+/** Mutations called while the server was started without a lifecycle service. */
+export class CommandsUnavailableError extends Error {
+  readonly code = "SERVICE_UNAVAILABLE" as const;
+  constructor() {
+    super("mutations are not available: this server runs without the lifecycle service");
+    this.name = "CommandsUnavailableError";
+  }
+}
+
+/** Codes whose messages are written for clients and safe to show as they are. */
+const CLIENT_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+export interface ErrorFormatOptions {
+  /** NODE_ENV=development: keep internal messages and stack traces. */
+  readonly development: boolean;
+  /** Where unexpected errors are reported (they are hidden from the client). */
+  readonly log?: (error: unknown) => void;
+}
+
+export function createErrorFormatter(opts: ErrorFormatOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const cause = rootCause(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    const debug = opts.development ? pick(formatted.extensions, "stacktrace") : {};
+
+    if (cause instanceof DomainError || cause instanceof CommandsUnavailableError) {
+      // A scalar's parse failure surfaces while graphql validates the request (no path yet).
+      const duringParse = cause instanceof InvalidInputError && error instanceof GraphQLError && !formatted.path;
+      const where = duringParse ? describeInputLocation(error) : null;
+      const message = where ? `Invalid value for ${where}: ${cause.message}` : cause.message;
+      const argument = cause instanceof InvalidInputError ? cause.field : undefined;
+      return { ...base, message, extensions: { code: cause.code, ...(argument ? { argument } : {}), ...debug } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && CLIENT_CODES.has(code)) {
+      return { ...base, extensions: { code, ...debug } };
+    }
+    opts.log?.(cause);
+    return {
+      ...base,
+      message: opts.development && cause instanceof Error ? cause.message : "Internal server error",
+      extensions: { code: "INTERNAL_SERVER_ERROR", ...debug },
+    };
+  };
+}
+
+function pick(ext: Readonly<Record<string, unknown>> | undefined, key: string): Record<string, unknown> {
+  return ext && key in ext ? { [key]: ext[key] } : {};
+}
+
+/** The thrown error behind graphql's and Apollo's wrappers (resolver, validation, variables). */
+function rootCause(error: unknown): unknown {
+  let e = error;
+  while (e instanceof GraphQLError && e.originalError) e = e.originalError;
+  return e;
+}

@@ -1,0 +1,66 @@
+/**
+ * The in-browser playground: GraphiQL as packaged by ruru, with every asset served from this
+ * server (nothing from a CDN), so it works on an air-gapped machine.
+ */
+import type { Request, RequestHandler } from "express";
+import { ruruHTML } from "ruru/server";
+import { serveStatic } from "ruru/static";
+
+export const PLAYGROUND_STATIC_PATH = "/ruru-static/";
+
+/** Preloaded in the editor; pick an operation with the run button. */
+export const EXAMPLE_QUERIES = `# epoch-windows playground. Topic ids and nonces are uint64 decimal strings.
+# Press the run button and pick an operation.
+
+query OpenWorkerWindows {
+  openWorkerWindows(first: 20) {
+    totalCount
+    edges { node { topicId nonce state workerWindow { openAt closeAt isOpen } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query OpenReputerWindows {
+  openReputerWindows(first: 20) {
+    totalCount
+    edges { node { topicId nonce state reputerWindow { openAt closeAt isOpen } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query OpenWindowsOfTopic($topicId: Uint64 = "1") {
+  worker: openWorkerWindows(topicId: $topicId) { edges { node { nonce workerWindow { closeAt } } } }
+  reputer: openReputerWindows(topicId: $topicId) { edges { node { nonce reputerWindow { closeAt } } } }
+}
+
+query Dashboard {
+  epochStateCounts { state count }
+  topics(first: 10) { totalCount edges { node { id active epochLength lastNonce } } }
+}
+
+query RecentTransitions {
+  transitions(first: 20) {
+    edges { node { at topicId nonce transition from to source } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
+
+const html = ruruHTML({
+  staticPath: PLAYGROUND_STATIC_PATH,
+  endpoint: "/graphql",
+  clientConfig: { initialQuery: EXAMPLE_QUERIES },
+  htmlParts: { titleTag: "<title>epoch-windows GraphQL playground</title>" },
+});
+
+/** A browser asking for a page (not a GET query: those carry `query`). */
+export function wantsPlayground(req: Request): boolean {
+  return req.method === "GET" && req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html";
+}
+
+export const servePlayground: RequestHandler = (req, res, next) => {
+  if (!wantsPlayground(req)) return next();
+  res.type("html").set("cache-control", "no-cache").send(html);
+};
+
+export const servePlaygroundAssets: RequestHandler = serveStatic(PLAYGROUND_STATIC_PATH) as RequestHandler;

@@ -1,0 +1,35 @@
+/** The API schema, built from the resolver classes (type-graphql). schema.graphql is its print. */
+import { printSchema, type GraphQLSchema } from "graphql";
+import { buildSchema, type NonEmptyArray } from "type-graphql";
+import "./enums.js";
+import { EpochFieldsResolver } from "./epoch/epoch-fields.resolver.js";
+import { EpochMutationResolver } from "./epoch/epoch-mutation.resolver.js";
+import { EpochQueryResolver } from "./epoch/epoch-query.resolver.js";
+import { TopicFieldsResolver } from "./topic/topic-fields.resolver.js";
+import { TopicMutationResolver } from "./topic/topic-mutation.resolver.js";
+import { TopicQueryResolver } from "./topic/topic-query.resolver.js";
+import { TransitionFieldsResolver } from "./transition/transition-fields.resolver.js";
+import { TransitionQueryResolver } from "./transition/transition-query.resolver.js";
+
+/** Subscription resolvers (a later issue) are appended here through `extraResolvers`. */
+export const API_RESOLVERS: NonEmptyArray<Function> = [
+  EpochQueryResolver,
+  EpochFieldsResolver,
+  EpochMutationResolver,
+  TopicQueryResolver,
+  TopicFieldsResolver,
+  TopicMutationResolver,
+  TransitionQueryResolver,
+  TransitionFieldsResolver,
+];
+
+export function buildApiSchema(extraResolvers: Function[] = []): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [...API_RESOLVERS, ...extraResolvers] as NonEmptyArray<Function>, validate: false });
+}
+
+const HEADER = "# Generated from the resolvers by `npm run schema:emit`; do not edit. A test fails when it is stale.\n\n";
+
+/** The committed SDL, in definition order (enum values keep their lifecycle order). */
+export function printApiSchema(schema: GraphQLSchema): string {
+  return HEADER + printSchema(schema) + "\n";
+}

@@ -1,0 +1,120 @@
+/**
+ * HTTP wiring: one express app on one http.Server carrying /graphql (Apollo, POST and GET), the
+ * playground (/ and GET /graphql from a browser), its local assets and /healthz. The lead adds
+ * graphql-ws subscriptions on `httpServer` and the worker beside it, hence the parts returned.
+ */
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express, { type ErrorRequestHandler, type Express } from "express";
+import type { GraphQLSchema } from "graphql";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { LifecycleCommands } from "../app/lifecycle-commands.js";
+import type { ReadModel } from "../app/read-model.js";
+import type { Config } from "../config/config.js";
+import type { TransitionFeed } from "../pubsub/transition-feed.js";
+import { createContext, type ApiContext } from "./context.js";
+import { createErrorFormatter } from "./errors.js";
+import { servePlayground, servePlaygroundAssets } from "./playground.js";
+import { buildApiSchema } from "./schema.js";
+
+export interface ApiServerOptions {
+  readonly config: Pick<Config, "NODE_ENV">;
+  readonly readModel: ReadModel;
+  /** The write side; without it every mutation fails with SERVICE_UNAVAILABLE. */
+  readonly commands?: LifecycleCommands | null;
+  /** The live transition stream for subscriptions (wired by whoever serves them). */
+  readonly feed?: TransitionFeed | null;
+  /** A prebuilt schema (e.g. with subscriptions); built from the resolvers when omitted. */
+  readonly schema?: GraphQLSchema;
+  /** Reports errors hidden from clients (default: console.error). */
+  readonly logError?: (error: unknown) => void;
+}
+
+export interface ApiServer {
+  readonly app: Express;
+  readonly httpServer: http.Server;
+  readonly apollo: ApolloServer<ApiContext>;
+  readonly schema: GraphQLSchema;
+  /** A fresh per-request (or per-subscription) context, e.g. for a graphql-ws server on httpServer. */
+  makeContext(): ApiContext;
+  /** The error mapping HTTP responses use; give it to other transports too. */
+  readonly formatError: ReturnType<typeof createErrorFormatter>;
+  /** Listens (port 0 picks a free one) and resolves with the bound port. */
+  start(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Stops accepting requests, lets running ones finish, closes idle connections. */
+  stop(): Promise<void>;
+}
+
+export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const development = opts.config.NODE_ENV === "development";
+  const logError = opts.logError ?? ((e: unknown) => console.error("unexpected error while serving GraphQL:", e));
+  const schema = opts.schema ?? (await buildApiSchema());
+  const makeContext = () => createContext(opts.readModel, opts.commands ?? null, opts.feed ?? null);
+  const app = express();
+  const httpServer = http.createServer(app);
+  const formatError = createErrorFormatter({ development, log: logError });
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: development,
+    introspection: true,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  app.disable("x-powered-by");
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await opts.readModel.ping();
+      res.json({ status: "ok" });
+    } catch (e) {
+      logError(e);
+      res.status(503).json({ status: "unavailable" });
+    }
+  });
+  app.get(["/", "/graphql"], servePlayground);
+  app.use(servePlaygroundAssets);
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, { context: async () => makeContext() }),
+  );
+  app.use(jsonErrors(development, logError));
+
+  return {
+    app,
+    httpServer,
+    apollo,
+    schema,
+    makeContext,
+    formatError,
+    start(port, host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          const { port: bound } = httpServer.address() as AddressInfo;
+          const shown = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host;
+          resolve({ port: bound, url: `http://${shown}:${bound}` });
+        });
+      });
+    },
+    async stop() {
+      // The drain plugin closes the http server when Apollo stops.
+      await apollo.stop();
+    },
+  };
+}
+
+/** Errors outside GraphQL (a body that is not JSON, too large…) as JSON, never an HTML stack trace. */
+function jsonErrors(development: boolean, logError: (e: unknown) => void): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) logError(err);
+    const message = status === 500 && !development ? "Internal server error" : String(err?.message ?? err);
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+  };
+}

@@ -1,0 +1,190 @@
+/** Cursor pagination over HTTP: every row once, no gaps or duplicates, also while rows are added. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { LifecycleStore } from "../../src/db/lifecycle-store.js";
+import { EpochState, EpochTransition, TransitionSource } from "../../src/domain/index.js";
+import { transitionCursor } from "../../src/graphql/cursors.js";
+import { startTestApi, type TestApi } from "../helpers/api-server.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { T0, epochId, newestFirst, seedEpochs, type Seeded } from "../helpers/seed-epochs.js";
+
+interface Conn<N> {
+  edges: { cursor: string; node: N }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+describe("GraphQL pagination (e2e)", () => {
+  let db: TestDatabase;
+  let api: TestApi;
+  let seed: Seeded;
+  let store: LifecycleStore;
+  before(async () => {
+    db = await createTestDatabase({ poolSize: 20 });
+    seed = await seedEpochs(db.prisma);
+    store = new LifecycleStore(db.prisma);
+    api = await startTestApi({ db: db.prisma });
+  });
+  after(async () => {
+    await api?.stop();
+    await db?.close();
+  });
+
+  /** Follows endCursor until hasNextPage is false; `pick` selects the connection from `data`. */
+  async function pageAll<N>(query: string, pick: (data: any) => Conn<N>, vars: Record<string, unknown> = {}, between?: () => Promise<void>): Promise<N[]> {
+    const out: N[] = [];
+    let afterCursor: string | null = null;
+    for (let guard = 0; guard < 10_000; guard++) {
+      const res = await api.gql(query, { ...vars, after: afterCursor });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      const conn = pick(res.body.data);
+      out.push(...conn.edges.map((e) => e.node));
+      if (conn.edges.length) assert.equal(conn.pageInfo.endCursor, conn.edges.at(-1)!.cursor);
+      if (!conn.pageInfo.hasNextPage) return out;
+      afterCursor = conn.pageInfo.endCursor;
+      await between?.();
+    }
+    throw new Error("pagination did not end");
+  }
+  type EpochNode = { topicId: string; nonce: string };
+  const EPOCHS = `query($after: String, $first: Int, $w: EpochFilter) { epochs(where: $w, first: $first, after: $after) { edges { cursor node { topicId nonce } } pageInfo { hasNextPage endCursor } } }`;
+
+  it("pages epochs, filtered epochs and open windows with every page size", async () => {
+    const all = [...seed.epochs].sort(newestFirst).map(epochId);
+    for (const first of [1, 2, 5, 7, 27, 28, 50]) {
+      const seen = await pageAll<EpochNode>(EPOCHS, (d) => d.epochs, { first });
+      assert.deepEqual(seen.map(epochId), all, `first ${first}`);
+    }
+    const open = await pageAll<EpochNode>(
+      `query($after: String) { openWorkerWindows(first: 1, after: $after) { edges { cursor node { topicId nonce } } pageInfo { hasNextPage endCursor } } }`,
+      (d) => d.openWorkerWindows,
+    );
+    assert.deepEqual(open.map(epochId), seed.epochs.filter((e) => e.state === EpochState.WORKER_SUBMISSION).sort(newestFirst).map(epochId));
+    const filtered = await pageAll<EpochNode>(EPOCHS, (d) => d.epochs, { first: 2, w: { topicId: "2", states: ["INIT", "COMPLETED", "CANCELLED"] } });
+    assert.equal(filtered.length, 3);
+    const nested = await pageAll<EpochNode>(
+      `query($after: String) { topic(id: "3") { epochs(first: 3, after: $after) { edges { cursor node { topicId nonce } } pageInfo { hasNextPage endCursor } } } }`,
+      (d) => d.topic.epochs,
+    );
+    assert.deepEqual(nested.map(epochId), seed.epochs.filter((e) => e.topicId === 3n).sort(newestFirst).map(epochId));
+  });
+
+  it("pages topics and the transition log", async () => {
+    const topics = await pageAll<{ id: string }>(
+      `query($after: String) { topics(first: 2, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`,
+      (d) => d.topics,
+    );
+    assert.deepEqual(topics.map((t) => t.id), ["1", "2", "3", "4", "18446744073709551615"]);
+    const whole = (await api.gql(`{ transitions(first: 500) { edges { node { cursor } } } }`)).body.data.transitions.edges.map((e: { node: { cursor: string } }) => e.node.cursor);
+    const paged = await pageAll<{ cursor: string }>(
+      `query($after: String) { transitions(first: 4, after: $after) { edges { cursor node { cursor } } pageInfo { hasNextPage endCursor } } }`,
+      (d) => d.transitions,
+    );
+    assert.deepEqual(paged.map((n) => n.cursor), whole);
+  });
+
+  it("caps `first` at 500 and orders ties on start time by topic id, then nonce", async () => {
+    await db.prisma.$executeRawUnsafe(`INSERT INTO topic (id, epoch_length, ground_truth_lag, worker_submission_window) VALUES (u64_encode(10), 60, 90, 10), (u64_encode(11), 60, 90, 10)`);
+    // 2 × 260 epochs all starting at the same instant: only the tie-breakers order them.
+    await db.prisma.$executeRawUnsafe(`
+      INSERT INTO epoch (topic_id, nonce, state, worker_open_at, worker_close_at, reputer_open_at, reputer_close_at)
+      SELECT u64_encode(t), u64_encode(n), 5, ts, ts + interval '10 s', ts + interval '90 s', ts + interval '180 s'
+      FROM generate_series(10, 11) t, generate_series(1, 260) n, (SELECT timestamptz '2020-01-01' AS ts) x`);
+    const capped = await api.gql(`{ epochs(first: 100000, where: { states: [COMPLETED] }) { totalCount edges { node { nonce } } pageInfo { hasNextPage } } }`);
+    assert.equal(capped.body.data.epochs.edges.length, 500);
+    assert.equal(capped.body.data.epochs.pageInfo.hasNextPage, true);
+    assert.equal(capped.body.data.epochs.totalCount, 520 + 4);
+    const tied = await pageAll<EpochNode>(EPOCHS, (d) => d.epochs, { first: 37, w: { states: ["COMPLETED"] } });
+    const expected = [
+      ...seed.epochs.filter((e) => e.state === EpochState.COMPLETED).sort(newestFirst).map(epochId),
+      ...[11, 10].flatMap((t) => Array.from({ length: 260 }, (_, i) => `${t}/${260 - i}`)),
+    ];
+    assert.deepEqual(tied.map(epochId), expected);
+    const zero = await api.gql(`{ epochs(first: 0) { edges { cursor } pageInfo { hasNextPage endCursor } } }`);
+    assert.deepEqual(zero.body.data.epochs, { edges: [], pageInfo: { hasNextPage: true, endCursor: null } });
+  });
+
+  it("visits every epoch once while new epochs are being started", async () => {
+    const existing = (await pageAll<EpochNode>(EPOCHS, (d) => d.epochs, { first: 500 })).map(epochId);
+    let stop = false;
+    let started = 0;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        await store.startEpoch([1n, 2n, 3n][i % 3]!, Date.now() + i, TransitionSource.SCHEDULER);
+        started++;
+      }
+    })();
+    try {
+      const seen = await pageAll<EpochNode>(EPOCHS, (d) => d.epochs, { first: 9 }, () => new Promise((r) => setTimeout(r, 15)));
+      const ids = seen.map(epochId);
+      assert.equal(new Set(ids).size, ids.length, "no duplicates");
+      // The first page may include epochs started since `existing` was read (they are the newest); every row
+      // that existed is visited exactly once, in order.
+      const known = new Set(existing);
+      assert.deepEqual(ids.filter((id) => known.has(id)), existing, "every existing row, once, in order");
+      assert.ok(ids.slice(0, ids.length - existing.length).every((id) => !known.has(id)), "new rows only ahead of the old ones");
+    } finally {
+      stop = true;
+      await writer;
+    }
+    assert.ok(started > 0, "epochs were started concurrently");
+  });
+
+  it("visits every log record once while transitions are committed, even out of txid order", async () => {
+    const LOG = `query($after: String, $first: Int) { transitions(first: $first, after: $after) { edges { cursor node { cursor } } pageInfo { hasNextPage endCursor } } }`;
+    const initial = await pageAll<{ cursor: string }>(LOG, (d) => d.transitions, { first: 500 });
+
+    // A transaction takes its txid, then commits only after a later one did.
+    const early = await store.startEpoch(1n, T0 + 86_400_000, TransitionSource.API);
+    const late = await store.startEpoch(2n, T0 + 86_400_000, TransitionSource.API);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const slow = store.transaction(async (tx) => {
+      await store.applyTransitionIn(tx, { ...early.epoch, transition: EpochTransition.CLOSE_WORKER_WINDOW, source: TransitionSource.API, dueAt: null });
+      holding();
+      await gate;
+    });
+    await held;
+    await store.applyTransition({ ...late.epoch, transition: EpochTransition.CLOSE_WORKER_WINDOW, source: TransitionSource.API, dueAt: null });
+
+    // While the older transaction is open, the newer record is held back rather than shown ahead of it.
+    const endCursor = initial.at(-1)!.cursor;
+    const during = await api.gql(LOG, { first: 500, after: endCursor });
+    const shown = during.body.data.transitions.edges.length;
+    release();
+    await slow;
+    let rest: { cursor: string }[] = [];
+    for (let i = 0; i < 100 && rest.length < 4; i++) {
+      rest = (await api.gql(LOG, { first: 500, after: endCursor })).body.data.transitions.edges.map((e: { node: { cursor: string } }) => e.node);
+      if (rest.length < 4) await new Promise((r) => setTimeout(r, 20));
+    }
+    // early start, late start, early close, late close: all four after the old end, in (txid, id) order.
+    assert.equal(rest.length, 4);
+    assert.ok(shown <= 2, `the late close must not be visible before the early close commits (saw ${shown})`);
+    const positions = rest.map((n) => transitionCursor.decode(n.cursor));
+    for (let i = 1; i < positions.length; i++) {
+      const [a, b] = [positions[i - 1]!, positions[i]!];
+      assert.ok(a.txid < b.txid || (a.txid === b.txid && a.id < b.id), "ascending (txid, id)");
+    }
+
+    // Concurrent writers while a reader pages with a small page size.
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) await store.startEpoch([1n, 2n, 3n][i % 3]!, Date.now() + i, TransitionSource.SCHEDULER);
+    })();
+    let seen: { cursor: string }[];
+    try {
+      seen = await pageAll<{ cursor: string }>(LOG, (d) => d.transitions, { first: 6 }, () => new Promise((r) => setTimeout(r, 10)));
+    } finally {
+      stop = true;
+      await writer;
+    }
+    const cursors = seen.map((n) => n.cursor);
+    assert.equal(new Set(cursors).size, cursors.length, "no duplicates");
+    assert.deepEqual(cursors.slice(0, initial.length + 4), [...initial.map((n) => n.cursor), ...rest.map((n) => n.cursor)], "no gaps");
+    const after = await pageAll<{ cursor: string }>(LOG, (d) => d.transitions, { first: 500 });
+    const all = after.map((n) => n.cursor);
+    assert.deepEqual(cursors, all.slice(0, cursors.length), "what was paged is a prefix of the settled log");
+  });
+});

@@ -1,0 +1,61 @@
+/** A real API server on a random port over a test database, and a small GraphQL client for it. */
+import "reflect-metadata";
+import type { LifecycleCommands } from "../../src/app/lifecycle-commands.js";
+import type { ReadModel } from "../../src/app/read-model.js";
+import type { DbTx } from "../../src/db/prisma-client.js";
+import { PrismaReadModel } from "../../src/db/read-model.js";
+import { createApiServer, type ApiServer } from "../../src/graphql/server.js";
+
+export interface GqlResponse {
+  readonly status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly body: any;
+}
+
+export interface TestApi {
+  readonly url: string;
+  readonly server: ApiServer;
+  /** Errors the server hid from clients (INTERNAL_SERVER_ERROR), for assertions. */
+  readonly hidden: unknown[];
+  gql(query: string, variables?: Record<string, unknown>): Promise<GqlResponse>;
+  /** POST a raw body (e.g. JSON with numbers beyond 2^53 written out exactly). */
+  post(body: string, headers?: Record<string, string>): Promise<GqlResponse>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(opts: {
+  db?: DbTx;
+  readModel?: ReadModel;
+  commands?: LifecycleCommands | null;
+  nodeEnv?: "development" | "production" | "test";
+}): Promise<TestApi> {
+  const readModel = opts.readModel ?? new PrismaReadModel(opts.db!);
+  const hidden: unknown[] = [];
+  const server = await createApiServer({
+    config: { NODE_ENV: opts.nodeEnv ?? "test" },
+    readModel,
+    commands: opts.commands ?? null,
+    logError: (e) => hidden.push(e),
+  });
+  const { port } = await server.start(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${port}`;
+  const post = async (body: string, headers: Record<string, string> = {}): Promise<GqlResponse> => {
+    const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // left as text: the test asserts on it
+    }
+    return { status: res.status, body: parsed };
+  };
+  return {
+    url,
+    server,
+    hidden,
+    post,
+    gql: (query, variables) => post(JSON.stringify({ query, variables })),
+    stop: () => server.stop(),
+  };
+}
