@@ -45,6 +45,10 @@ if (process.env.DATABASE_URL) {
   embedded = await startEmbeddedPostgres({ dir: "temp", port: 0 });
   adminUrl = embedded.url;
 }
+// The embedded server no longer stops itself on signals (src/db/embedded-postgres.ts): do it here.
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
+}
 console.log(`test: using PostgreSQL at ${adminUrl.replace(/:[^:@/]*@/, ":***@")}`);
 
 const template = `ew_template_${process.pid}`;

@@ -1,30 +1,109 @@
-/** `npm start`: apply pending migrations, then serve the GraphQL API (composition root). */
+/**
+ * `npm start`: the API (composition root). Opens the database (DATABASE_URL, or an embedded
+ * PostgreSQL in ./data), applies migrations, starts the live transition feed, an in-process
+ * scheduler worker unless RUN_WORKER=false, and serves GraphQL (HTTP + graphql-ws), the playground,
+ * the dashboard, /healthz, /readyz and /metrics on one port.
+ */
 import "reflect-metadata";
-import { loadConfig } from "../config/config.js";
-import { databaseUrl } from "../db/database-url.js";
-import { createPrismaClient } from "../db/prisma-client.js";
+import { ensureDemoTopics } from "../app/demo-topics.js";
+import { ConfigError, loadConfig } from "../config/config.js";
+import { openServiceDatabase } from "../db/database-bootstrap.js";
+import { createDatabaseClient } from "../db/prisma-client.js";
 import { PrismaReadModel } from "../db/read-model.js";
-import { prepareDatabase } from "../db/setup.js";
+import { migrationsCheck } from "../db/readiness-checks.js";
+import { PrismaSettledLogReader } from "../db/settled-log-reader.js";
 import { createApiServer } from "../graphql/server.js";
-import { createLifecycle } from "./lifecycle-wiring.js";
+import type { ReadinessCheck } from "../observability/health.js";
+import { createLogger } from "../observability/logger.js";
+import { startLiveTransitions } from "../pubsub/live-transitions.js";
+import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
+import { createProcessMetrics } from "./process-metrics.js";
+import { startStatusLine } from "./status-line.js";
 
-const config = loadConfig();
-const url = databaseUrl(config);
-const applied = await prepareDatabase(url);
-if (applied.length) console.log(`applied migrations: ${applied.join(", ")}`);
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
+const log = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === "development" });
+const demo = config.DEMO || process.argv.includes("--demo");
 
-const prisma = createPrismaClient(url);
-// The scheduler worker (RUN_WORKER) and subscriptions are wired beside this server separately.
-const { commands } = createLifecycle(prisma, config);
-const api = await createApiServer({ config, readModel: new PrismaReadModel(prisma), commands });
-const { url: shown } = await api.start(config.PORT, config.HOST);
-console.log(`epoch-windows GraphQL API on ${shown}/graphql (playground: ${shown}/)`);
+const database = await openServiceDatabase(config, (m) => log.info(m));
+if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, "applied migrations");
+const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX });
+const lifecycle = createLifecycle(prisma, config);
+const readModel = new PrismaReadModel(prisma);
 
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
-    void api
-      .stop()
-      .then(() => prisma.$disconnect())
-      .then(() => process.exit(0));
+const live = await startLiveTransitions(database.url, new PrismaSettledLogReader(prisma), {
+  pollIntervalMs: config.FEED_POLL_INTERVAL_MS,
+  bufferLimit: config.SUBSCRIPTION_BUFFER,
+  onError: (err) => log.error({ err }, "transition feed read failed; retrying on the next wake-up"),
+  log: (msg) => log.warn(msg),
+});
+
+const worker = config.RUN_WORKER ? await startLifecycleWorker(config, database.url, lifecycle) : null;
+let workerAlive = worker !== null;
+worker?.done.catch((err: unknown) => {
+  workerAlive = false;
+  log.error({ err }, "in-process scheduler worker stopped");
+});
+const readiness: ReadinessCheck[] = [migrationsCheck(prisma)];
+if (worker) {
+  readiness.push({
+    name: "worker",
+    check: async () => {
+      if (!workerAlive) throw new Error("the in-process scheduler worker has stopped");
+    },
   });
 }
+
+const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
+const api = await createApiServer({
+  config,
+  readModel,
+  commands: lifecycle.commands,
+  feed: live.feed,
+  metrics,
+  readiness,
+  subscriptionLimits: { maxPerConnection: config.SUBSCRIPTIONS_PER_CONNECTION, keepAliveMs: config.WS_KEEPALIVE_MS },
+  logError: (err) => log.error({ err }, "unexpected error while serving GraphQL"),
+});
+const { url } = await api.start(config.PORT, config.HOST);
+log.info(
+  { database: database.embedded ? `embedded (${config.EMBEDDED_PG_DIR})` : "DATABASE_URL", worker: worker?.poolId ?? "off" },
+  `epoch-windows on ${url}/graphql · playground ${url}/ · dashboard ${url}/dashboard`,
+);
+
+let stopStatus: (() => void) | null = null;
+if (demo) {
+  stopStatus = startStatusLine(live.feed, readModel);
+  const topics = await ensureDemoTopics(lifecycle.commands);
+  log.info({ topics: topics.map((t) => t.id.toString()) }, "demo topics active");
+}
+
+let stopping = false;
+async function shutdown(signal: string, code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "shutting down: draining requests, closing subscriptions, stopping the worker");
+  stopStatus?.();
+  // Order: stop taking requests (HTTP drained, sockets closed with 1001), finish or release jobs,
+  // then close the feed, the pool and the embedded server.
+  await api.stop().catch((err) => log.error({ err }, "stopping the API"));
+  await worker?.stop().catch((err) => log.error({ err }, "stopping the worker"));
+  await live.stop();
+  await prisma.$disconnect();
+  await database.stop().catch((err) => log.error({ err }, "stopping the embedded database"));
+  process.exit(code);
+}
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void shutdown(sig));
+// While shutting down, connections close under running work: expected, so only noted. Otherwise an
+// unhandled rejection is a bug: log it and exit non-zero so a supervisor restarts a clean process.
+process.on("unhandledRejection", (err) => {
+  if (stopping) return log.warn({ err }, "error while shutting down");
+  log.fatal({ err }, "unhandled rejection");
+  void shutdown("unhandledRejection", 1);
+});

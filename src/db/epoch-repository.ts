@@ -7,8 +7,17 @@ import { EPOCH_COLUMNS } from "./sql-columns.js";
 import { fromStored, toStored } from "./uint64-column.js";
 
 export class EpochRepository {
-  /** With `forUpdate`, row-locked until the transaction ends (concurrent writers queue behind it). */
+  /**
+   * With `forUpdate`, row-locked until the transaction ends (concurrent writers queue behind it).
+   * The epoch's advisory lock is taken first because, unlike a row lock, waiting for it does not
+   * give the transaction an id: the waiter gets its id only after the holder committed, so the
+   * transition log's (txid, id) order is each epoch's commit order. Call it before anything else
+   * in the transaction writes or row-locks.
+   */
   async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean } = {}): Promise<EpochRecord | null> {
+    if (opts.forUpdate) {
+      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`epoch-windows/epoch/${key.topicId}/${key.nonce}`}, 0))`;
+    }
     const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await db.$queryRaw<EpochRow[]>`
       SELECT ${EPOCH_COLUMNS} FROM epoch WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} ${lock}`;

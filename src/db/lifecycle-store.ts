@@ -4,7 +4,13 @@
  * the caller's follow-up (scheduling or cancelling jobs) on the same connection. Any failure rolls
  * the whole thing back.
  */
-import type { EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
+import type {
+  AppliedTransition,
+  FollowUp as PortFollowUp,
+  LifecycleStorePort,
+  StartedEpoch,
+  TransitionCommand,
+} from "../app/lifecycle-ports.js";
 import {
   ConflictError,
   EpochState,
@@ -20,31 +26,13 @@ import type { Db, DbTx } from "./prisma-client.js";
 import { TopicRepository } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
 
-export interface TransitionCommand extends EpochKey {
-  readonly transition: EpochTransition;
-  readonly source: TransitionSource;
-  /** When the step was due (scheduler); null for API calls. */
-  readonly dueAt: Date | null;
-  readonly reason?: string | null;
-  /** Fail with ConflictError unless the epoch is still at this version. */
-  readonly expectedVersion?: number;
-}
-
-export interface AppliedTransition {
-  readonly epoch: EpochRecord;
-  readonly record: TransitionLogRecord;
-}
-
-export interface StartedEpoch {
-  readonly topic: TopicRecord;
-  readonly epoch: EpochRecord;
-  readonly records: TransitionLogRecord[];
-}
+// The command and result types belong to the application's port; re-exported for existing callers.
+export type { AppliedTransition, StartedEpoch, TransitionCommand };
 
 /** Runs inside the transaction after the write; throwing rolls everything back. */
-export type FollowUp<R> = (tx: DbTx, result: R) => Promise<void>;
+export type FollowUp<R> = PortFollowUp<DbTx, R>;
 
-export class LifecycleStore {
+export class LifecycleStore implements LifecycleStorePort<DbTx> {
   readonly epochs = new EpochRepository();
   readonly topics = new TopicRepository();
   readonly log = new TransitionLogRepository();
@@ -97,21 +85,26 @@ export class LifecycleStore {
     followUp?: FollowUp<StartedEpoch>,
   ): Promise<StartedEpoch> {
     return this.transaction(async (tx) => {
-      const allocated = await this.topics.allocateNonce(tx, topicId);
-      if (!allocated) throw new NotFoundError(`topic ${topicId} not found`);
-      const { topic, nonce } = allocated;
-      const windows = computeWindows(topic, startAt);
-      await this.epochs.insert(tx, { topicId, nonce, state: EpochState.INIT, windows });
-      const opened = await this.applyTransitionIn(tx, {
-        topicId,
-        nonce,
-        transition: EpochTransition.OPEN_WORKER_WINDOW,
-        source,
-        dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,
-      });
-      const result = { topic, epoch: opened.epoch, records: [opened.record] };
+      const result = await this.startEpochIn(tx, topicId, startAt, source);
       if (followUp) await followUp(tx, result);
       return result;
     });
+  }
+
+  /** The same, inside a transaction the caller already holds. */
+  async startEpochIn(tx: DbTx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch> {
+    const allocated = await this.topics.allocateNonce(tx, topicId);
+    if (!allocated) throw new NotFoundError(`topic ${topicId} not found`);
+    const { topic, nonce } = allocated;
+    const windows = computeWindows(topic, startAt);
+    await this.epochs.insert(tx, { topicId, nonce, state: EpochState.INIT, windows });
+    const opened = await this.applyTransitionIn(tx, {
+      topicId,
+      nonce,
+      transition: EpochTransition.OPEN_WORKER_WINDOW,
+      source,
+      dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,
+    });
+    return { topic, epoch: opened.epoch, records: [opened.record] };
   }
 }

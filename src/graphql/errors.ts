@@ -26,6 +26,11 @@ const CLIENT_CODES = new Set([
   "OPERATION_RESOLUTION_FAILURE",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
+  // Contract codes raised as GraphQLErrors by transports and limits rather than domain errors.
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "QUERY_TOO_COMPLEX",
+  "RATE_LIMITED",
 ]);
 
 export interface ErrorFormatOptions {

@@ -9,9 +9,10 @@ import { TopicFieldsResolver } from "./topic/topic-fields.resolver.js";
 import { TopicMutationResolver } from "./topic/topic-mutation.resolver.js";
 import { TopicQueryResolver } from "./topic/topic-query.resolver.js";
 import { TransitionFieldsResolver } from "./transition/transition-fields.resolver.js";
+import { SubscriptionResolver } from "./subscription/subscription.resolver.js";
+import { WindowEventResolver } from "./subscription/window-event.resolver.js";
 import { TransitionQueryResolver } from "./transition/transition-query.resolver.js";
 
-/** Subscription resolvers (a later issue) are appended here through `extraResolvers`. */
 export const API_RESOLVERS: NonEmptyArray<Function> = [
   EpochQueryResolver,
   EpochFieldsResolver,
@@ -21,10 +22,25 @@ export const API_RESOLVERS: NonEmptyArray<Function> = [
   TopicMutationResolver,
   TransitionQueryResolver,
   TransitionFieldsResolver,
+  SubscriptionResolver,
+  WindowEventResolver,
 ];
 
+/**
+ * Every subscription here brings its own `subscribe` (the transition feed); type-graphql still
+ * insists on a PubSub, so it gets one that refuses to be used.
+ */
+const NO_PUBSUB = {
+  publish(): never {
+    throw new Error("epoch-windows publishes through the transition log, not type-graphql's PubSub");
+  },
+  subscribe(): never {
+    throw new Error("epoch-windows subscriptions read the transition feed, not type-graphql's PubSub");
+  },
+};
+
 export function buildApiSchema(extraResolvers: Function[] = []): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [...API_RESOLVERS, ...extraResolvers] as NonEmptyArray<Function>, validate: false });
+  return buildSchema({ resolvers: [...API_RESOLVERS, ...extraResolvers] as NonEmptyArray<Function>, validate: false, pubSub: NO_PUBSUB });
 }
 
 const HEADER = "# Generated from the resolvers by `npm run schema:emit`; do not edit. A test fails when it is stale.\n\n";

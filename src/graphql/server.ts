@@ -17,7 +17,12 @@ import type { Config } from "../config/config.js";
 import type { TransitionFeed } from "../pubsub/transition-feed.js";
 import { createContext, type ApiContext } from "./context.js";
 import { createErrorFormatter } from "./errors.js";
+import { dashboardRouter } from "../dashboard/dashboard-route.js";
+import { runReadiness, type ReadinessCheck } from "../observability/health.js";
+import type { Metrics } from "../observability/metrics.js";
+import { metricsPlugin } from "./metrics-plugin.js";
 import { servePlayground, servePlaygroundAssets } from "./playground.js";
+import { attachSubscriptionServer } from "./ws-server.js";
 import { buildApiSchema } from "./schema.js";
 
 export interface ApiServerOptions {
@@ -31,6 +36,11 @@ export interface ApiServerOptions {
   readonly schema?: GraphQLSchema;
   /** Reports errors hidden from clients (default: console.error). */
   readonly logError?: (error: unknown) => void;
+  /** /readyz turns 503 while any of these fails (the database is always checked). */
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Served at /metrics and fed by every request. */
+  readonly metrics?: Metrics;
+  readonly subscriptionLimits?: { readonly maxPerConnection: number; readonly keepAliveMs: number };
 }
 
 export interface ApiServer {
@@ -61,7 +71,26 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     formatError,
     includeStacktraceInErrorResponses: development,
     introspection: true,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    // The entry point owns signals and stops the API, worker and database in order.
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        // Subscriptions share the port: close their sockets (code 1001) when the server drains.
+        async serverWillStart() {
+          return { drainServer: () => subscriptions.dispose() };
+        },
+      },
+      ...(opts.metrics ? [metricsPlugin<ApiContext>(opts.metrics)] : []),
+    ],
+  });
+  const subscriptions = attachSubscriptionServer(httpServer, schema, {
+    path: "/graphql",
+    makeContext,
+    formatError,
+    maxSubscriptionsPerConnection: opts.subscriptionLimits?.maxPerConnection ?? 100,
+    keepAliveMs: opts.subscriptionLimits?.keepAliveMs ?? 12_000,
   });
   await apollo.start();
 
@@ -75,6 +104,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       res.status(503).json({ status: "unavailable" });
     }
   });
+  app.get("/readyz", async (_req, res) => {
+    const report = await runReadiness([{ name: "database", check: () => opts.readModel.ping() }, ...(opts.readiness ?? [])]);
+    res.status(report.ready ? 200 : 503).json(report);
+  });
+  if (opts.metrics) {
+    const metrics = opts.metrics;
+    app.get("/metrics", async (_req, res) => {
+      const { contentType, body } = await metrics.render();
+      res.type(contentType).send(body);
+    });
+  }
+  app.use(dashboardRouter());
   app.get(["/", "/graphql"], servePlayground);
   app.use(servePlaygroundAssets);
   app.use(

@@ -49,6 +49,7 @@ export class TransitionFeed {
   private again = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private started = false;
+  private registeredTotal = 0;
 
   constructor(
     private readonly reader: SettledLogReader,
@@ -61,6 +62,16 @@ export class TransitionFeed {
 
   get subscriberCount(): number {
     return this.live.size;
+  }
+
+  /** Subscribers that have joined the live fan-out since start (monotonic; for tests and metrics). */
+  get registered(): number {
+    return this.registeredTotal;
+  }
+
+  private join(sub: Subscriber): void {
+    this.live.add(sub);
+    this.registeredTotal++;
   }
 
   async start(): Promise<void> {
@@ -135,7 +146,7 @@ export class TransitionFeed {
     };
     if (after === null) {
       sub.cursor = this.headPos;
-      this.live.add(sub);
+      this.join(sub);
     } else {
       void this.replay(sub).catch((err) => sub.queue.fail(err));
     }
@@ -148,7 +159,7 @@ export class TransitionFeed {
       const head = this.headPos;
       // Caught up (or the client is ahead of this instance): join the live fan-out in this tick.
       if (head === null || (sub.cursor && comparePositions(sub.cursor, head) >= 0)) {
-        if (!sub.queue.closed) this.live.add(sub);
+        if (!sub.queue.closed) this.join(sub);
         return;
       }
       const rows = await this.reader.read(sub.cursor, limit);

@@ -5,6 +5,7 @@ import type { ReadModel } from "../../src/app/read-model.js";
 import type { DbTx } from "../../src/db/prisma-client.js";
 import { PrismaReadModel } from "../../src/db/read-model.js";
 import { createApiServer, type ApiServer } from "../../src/graphql/server.js";
+import type { TransitionFeed } from "../../src/pubsub/transition-feed.js";
 
 export interface GqlResponse {
   readonly status: number;
@@ -27,6 +28,8 @@ export async function startTestApi(opts: {
   db?: DbTx;
   readModel?: ReadModel;
   commands?: LifecycleCommands | null;
+  feed?: TransitionFeed | null;
+  subscriptionLimits?: { maxPerConnection: number; keepAliveMs: number };
   nodeEnv?: "development" | "production" | "test";
 }): Promise<TestApi> {
   const readModel = opts.readModel ?? new PrismaReadModel(opts.db!);
@@ -35,6 +38,8 @@ export async function startTestApi(opts: {
     config: { NODE_ENV: opts.nodeEnv ?? "test" },
     readModel,
     commands: opts.commands ?? null,
+    feed: opts.feed ?? null,
+    subscriptionLimits: opts.subscriptionLimits,
     logError: (e) => hidden.push(e),
   });
   const { port } = await server.start(0, "127.0.0.1");

@@ -1,0 +1,79 @@
+/**
+ * What the lifecycle use cases need from the outside world, as narrow ports. `Tx` is an open
+ * database transaction, opaque here: the store (src/db/lifecycle-store.ts) hands it out and the job
+ * scheduler (src/jobs/job-scheduler.ts) writes jobs on it, so a state change and the scheduling it
+ * implies commit together or not at all.
+ */
+import type { EpochTransition, LifecycleStep, TopicSettings, TransitionSource } from "../domain/index.js";
+import type { EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "./records.js";
+
+export interface TransitionCommand extends EpochKey {
+  readonly transition: EpochTransition;
+  readonly source: TransitionSource;
+  /** When the step was due (scheduler); null for API calls. */
+  readonly dueAt: Date | null;
+  readonly reason?: string | null;
+  /** Fail with ConflictError unless the epoch is still at this version. */
+  readonly expectedVersion?: number;
+}
+
+export interface AppliedTransition {
+  readonly epoch: EpochRecord;
+  readonly record: TransitionLogRecord;
+}
+
+export interface StartedEpoch {
+  readonly topic: TopicRecord;
+  readonly epoch: EpochRecord;
+  readonly records: TransitionLogRecord[];
+}
+
+export interface NewTopic extends TopicSettings {
+  /** Omit to take the next free id (max + 1). */
+  readonly id?: bigint;
+  readonly active?: boolean;
+  readonly activatedAt?: Date | null;
+}
+
+/** Runs inside the transaction after the write; throwing rolls everything back. */
+export type FollowUp<Tx, R> = (tx: Tx, result: R) => Promise<void>;
+
+export interface LifecycleStorePort<Tx> {
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  applyTransitionIn(tx: Tx, cmd: TransitionCommand): Promise<AppliedTransition>;
+  /** Allocate the next nonce, insert the epoch and open its worker window. */
+  startEpochIn(tx: Tx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch>;
+  readonly topics: {
+    get(tx: Tx, id: bigint, opts?: { forUpdate?: boolean }): Promise<TopicRecord | null>;
+    /** Null when the id is taken. */
+    create(tx: Tx, topic: NewTopic): Promise<TopicRecord | null>;
+    updateSettings(tx: Tx, id: bigint, settings: TopicSettings): Promise<TopicRecord | null>;
+    setActive(tx: Tx, id: bigint, active: boolean, activatedAt: Date | null): Promise<TopicRecord | null>;
+  };
+  readonly epochs: {
+    get(tx: Tx, key: EpochKey, opts?: { forUpdate?: boolean }): Promise<EpochRecord | null>;
+    liveKeys(tx: Tx, topicId: bigint): Promise<EpochKey[]>;
+    existsStartedAt(tx: Tx, topicId: bigint, startAt: number): Promise<boolean>;
+  };
+}
+
+/** Where the periodic start of a topic stands: epoch `index` starts at anchor + index·epochLength. */
+export interface PeriodicStart {
+  readonly topicId: bigint;
+  /** The topic's activatedAt (ms): a job whose anchor no longer matches is stale. */
+  readonly anchor: number;
+  readonly index: number;
+}
+
+/** The job queue, written inside the caller's transaction. Every call is idempotent (job keys). */
+export interface JobSchedulerPort<Tx> {
+  /** Schedule the epoch's remaining steps at their window times, replacing jobs with the same keys. */
+  scheduleEpochSteps(tx: Tx, epoch: EpochRecord): Promise<void>;
+  /** Run one step again at `runAt` (its prerequisite had not happened yet). */
+  requeueStep(tx: Tx, key: EpochKey, step: LifecycleStep, runAt: number): Promise<void>;
+  /** Remove every pending step of the epoch. */
+  unscheduleEpoch(tx: Tx, key: EpochKey): Promise<void>;
+  /** Start `next` at `dueAt` (its aligned instant). */
+  schedulePeriodicStart(tx: Tx, next: PeriodicStart, dueAt: number): Promise<void>;
+  unschedulePeriodicStart(tx: Tx, topicId: bigint): Promise<void>;
+}

@@ -1,0 +1,93 @@
+/**
+ * The job-queue adapter: lifecycle jobs are rows in graphile-worker's queue, written with its SQL API
+ * (add_job / remove_job) on the caller's transaction, so they commit or roll back with the state
+ * change. Job keys (`<task>:<topicId>-<nonce>`) plus job_key_mode 'replace' make rescheduling
+ * idempotent: a retried start replaces its jobs instead of failing on "already exists", and a key
+ * held by a running job is moved to the new job (graphile-worker's rule), never duplicated.
+ */
+import type { JobSchedulerPort, PeriodicStart } from "../app/lifecycle-ports.js";
+import type { EpochKey, EpochRecord } from "../app/records.js";
+import { LIFECYCLE_TASKS, Task, epochJobKey, lifecycleSteps, periodicJobKey, type LifecycleStep } from "../domain/index.js";
+import type { DbTx } from "../db/prisma-client.js";
+import { epochPayload, periodicPayload } from "./job-payloads.js";
+
+/** Channel announcing the run_at instants (ms, comma-separated) a transaction queued; sent on commit. */
+export const JOBS_DUE_CHANNEL = "epoch_windows_jobs_due";
+
+/**
+ * Failed runs are retried with graphile-worker's exponential backoff (capped at e^10 s ≈ 6 h), so
+ * 25 attempts is about a week of retrying; the job and its last_error stay visible meanwhile.
+ */
+export const MAX_ATTEMPTS = 25;
+
+export interface JobSchedulerOptions {
+  /**
+   * Queue jobs this many ms before they are due: a worker claims the job early and waits for the
+   * instant itself, so claiming costs no lateness. Every process that schedules should agree.
+   */
+  readonly leadMs: number;
+}
+
+interface JobSpec {
+  readonly task: string;
+  readonly key: string;
+  readonly payload: unknown;
+  readonly runAt: number;
+  readonly priority: number;
+}
+
+export class PgJobScheduler implements JobSchedulerPort<DbTx> {
+  /** The default lead equals WORKER_LEAD_MS's default; pass the configured value where there is one. */
+  constructor(private readonly opts: JobSchedulerOptions = { leadMs: 100 }) {}
+
+  async scheduleEpochSteps(tx: DbTx, epoch: EpochRecord): Promise<void> {
+    await addJobs(
+      tx,
+      lifecycleSteps(epoch.windows).map((s) => ({
+        task: s.task,
+        key: epochJobKey(s.task, epoch.topicId, epoch.nonce),
+        payload: epochPayload(epoch, s.dueAt),
+        runAt: s.dueAt - this.opts.leadMs,
+        priority: s.priority,
+      })),
+    );
+  }
+
+  async requeueStep(tx: DbTx, key: EpochKey, step: LifecycleStep, runAt: number): Promise<void> {
+    const payload = epochPayload(key, step.dueAt);
+    await addJobs(tx, [{ task: step.task, key: epochJobKey(step.task, key.topicId, key.nonce), payload, runAt, priority: step.priority }]);
+  }
+
+  async unscheduleEpoch(tx: DbTx, key: EpochKey): Promise<void> {
+    const keys = LIFECYCLE_TASKS.map((t) => epochJobKey(t, key.topicId, key.nonce));
+    await removeJobs(tx, keys);
+  }
+
+  async schedulePeriodicStart(tx: DbTx, next: PeriodicStart, dueAt: number): Promise<void> {
+    const payload = periodicPayload(next, dueAt);
+    await addJobs(tx, [{ task: Task.START_NEW_EPOCH, key: periodicJobKey(next.topicId), payload, runAt: dueAt - this.opts.leadMs, priority: 0 }]);
+  }
+
+  async unschedulePeriodicStart(tx: DbTx, topicId: bigint): Promise<void> {
+    await removeJobs(tx, [periodicJobKey(topicId)]);
+  }
+}
+
+/** One round trip for all jobs, plus a notification of their run_at instants for the workers' timers. */
+async function addJobs(tx: DbTx, specs: readonly JobSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  const runAts = specs.map((s) => s.runAt).join(",");
+  await tx.$executeRaw`
+    SELECT count(graphile_worker.add_job(
+             s.task, s.payload::json, run_at => s.run_at::timestamptz, max_attempts => ${MAX_ATTEMPTS}::int,
+             job_key => s.key, priority => s.priority, job_key_mode => 'replace')) AS n,
+           pg_notify(${JOBS_DUE_CHANNEL}, ${runAts}) AS notified
+    FROM unnest(${specs.map((s) => s.task)}::text[], ${specs.map((s) => s.key)}::text[],
+                ${specs.map((s) => JSON.stringify(s.payload))}::text[], ${specs.map((s) => new Date(s.runAt).toISOString())}::text[],
+                ${specs.map((s) => s.priority)}::int[]) AS s(task, key, payload, run_at, priority)`;
+}
+
+/** remove_job deletes an idle job; one that is running loses its key and will not be retried. */
+async function removeJobs(tx: DbTx, keys: readonly string[]): Promise<void> {
+  await tx.$executeRaw`SELECT count(graphile_worker.remove_job(k)) AS n FROM unnest(${keys}::text[]) AS k`;
+}

@@ -1,0 +1,81 @@
+/**
+ * The live dashboard in headless Chromium, offline but for localhost: it renders open windows and
+ * counts, and a transition committed by the test appears without a reload.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium, type Browser } from "playwright-core";
+import { EpochTransition, TransitionSource } from "../../src/domain/index.js";
+import { LifecycleStore } from "../../src/db/lifecycle-store.js";
+import { PrismaSettledLogReader } from "../../src/db/settled-log-reader.js";
+import { startLiveTransitions, type LiveTransitions } from "../../src/pubsub/live-transitions.js";
+import { startTestApi, type TestApi } from "../helpers/api-server.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+const ARTIFACTS = path.resolve(import.meta.dirname, "../artifacts");
+const isLocal = (url: string) => {
+  const { protocol, hostname } = new URL(url);
+  return protocol === "data:" || ["127.0.0.1", "localhost"].includes(hostname);
+};
+
+describe("dashboard (headless Chromium, offline)", { timeout: 120_000 }, () => {
+  let db: TestDatabase;
+  let store: LifecycleStore;
+  let live: LiveTransitions;
+  let api: TestApi;
+  let browser: Browser;
+  before(async () => {
+    db = await createTestDatabase();
+    store = new LifecycleStore(db.prisma);
+    live = await startLiveTransitions(db.url, new PrismaSettledLogReader(db.prisma), { pollIntervalMs: 200, bufferLimit: 1000 });
+    api = await startTestApi({ db: db.prisma, feed: live.feed });
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await api?.stop();
+    await live?.stop();
+    await db?.close();
+  });
+
+  it("shows open windows and counts, then streams a new transition in without a reload", async () => {
+    const settings = { epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 };
+    const t1 = await store.topics.create(db.prisma, { id: 41n, ...settings });
+    const first = await store.startEpoch(t1!.id, Date.now(), TransitionSource.API);
+
+    const context = await browser.newContext({ viewport: { width: 1300, height: 800 } });
+    const blocked: string[] = [];
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (isLocal(url)) return route.continue();
+      blocked.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(`${api.url}/dashboard`);
+    await page.waitForSelector("#status.live", { timeout: 15_000 });
+    await page.waitForSelector('#worker-windows tr[data-topic="41"]', { timeout: 15_000 });
+    assert.equal(await page.textContent('#counts [data-state="WORKER_SUBMISSION"] b'), "1");
+
+    // Committed by the test, outside the page: it must appear live, with no reload.
+    await store.applyTransition({ ...first.epoch, transition: EpochTransition.CLOSE_WORKER_WINDOW, source: TransitionSource.API, dueAt: null });
+    const t2 = await store.topics.create(db.prisma, { id: 42n, ...settings });
+    await store.startEpoch(t2!.id, Date.now(), TransitionSource.API);
+    await page.locator("#transitions tr", { hasText: "CLOSE_WORKER_WINDOW" }).first().waitFor({ timeout: 15_000 });
+    await page.waitForSelector('#worker-windows tr[data-topic="42"]', { timeout: 15_000 });
+    assert.equal(await page.locator('#worker-windows tr[data-topic="41"]').count(), 0, "the closed window left the list");
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
+    assert.deepEqual(blocked, [], "no request left localhost");
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+});

@@ -1,0 +1,82 @@
+/** End to end with a real scheduler worker in this process and short settings (seconds). */
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, describe, it } from "node:test";
+import { EpochState, EpochTransition, computeWindows } from "../../src/domain/index.js";
+import type { WorkerHandle } from "../../src/worker/runner.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { assertLifecycleLog } from "../helpers/lifecycle-assertions.js";
+import { epochLog, lifecycleFor, pendingJobs, startTestWorker, waitFor } from "../helpers/lifecycle.js";
+
+describe("scheduler worker", () => {
+  let db: TestDatabase;
+  let lc: ReturnType<typeof lifecycleFor>;
+  let worker: WorkerHandle | undefined;
+  before(async () => {
+    db = await createTestDatabase();
+    lc = lifecycleFor(db);
+  });
+  after(async () => {
+    await worker?.stop();
+    await db.close();
+  });
+
+  const epochsOf = (topicId: bigint) => lc.store.epochs.list(db.prisma, { topicId }, { limit: 100 }).then((l) => l.reverse());
+  const quiet = (topicId: bigint) =>
+    waitFor("no pending or running job of the topic", async () => (await pendingJobs(db)).every((j) => j.payload.topicId !== `${topicId}`));
+
+  it("catches up after downtime: overdue steps run in order, only the current periodic epoch starts", async () => {
+    const settings = { epochLength: 1, workerSubmissionWindow: 1, groundTruthLag: 1 };
+    const topic = await lc.commands.createTopic({ ...settings, active: true });
+    const anchor = topic.activatedAt!.getTime();
+    await sleep(3500); // no worker: every step of epoch 0 and periodic starts 1–3 fall due
+    const startedAt = Date.now();
+    worker = await startTestWorker(db, lc);
+    const [first] = await epochsOf(topic.id);
+    await waitFor("epoch 0 completed", async () => (await lc.store.epochs.get(db.prisma, first!))?.state === EpochState.COMPLETED);
+    await waitFor("a periodic epoch", async () => (await epochsOf(topic.id)).length >= 2);
+    await lc.commands.deactivateTopic(topic.id);
+    await quiet(topic.id);
+
+    const epochs = await epochsOf(topic.id);
+    const offsets = epochs.map((e) => (e.windows.workerOpenAt - anchor) / 1000);
+    assert.equal(offsets[0], 0);
+    const k = offsets[1]!;
+    assert.ok(Number.isInteger(k) && k >= 3, `missed periodic starts are skipped, not replayed (second start at +${k} s)`);
+    assert.deepEqual(offsets.slice(1), offsets.slice(1).map((_, i) => k + i), "then one start per epochLength, aligned");
+    const log = await epochLog(lc, topic.id, first!.nonce);
+    assertLifecycleLog((await lc.store.epochs.get(db.prisma, first!))!, log, { openedByApi: true });
+    assert.ok(log.slice(1).every((r) => r.at.getTime() >= startedAt), "overdue steps ran once the worker was back");
+  });
+
+  it("runs every activated epoch through the whole lifecycle, on its window times", async () => {
+    const settings = { epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 1 };
+    const topic = await lc.commands.createTopic({ ...settings, active: true });
+    const anchor = topic.activatedAt!.getTime();
+    await waitFor(
+      "two completed epochs",
+      async () => (await epochsOf(topic.id)).filter((e) => e.state === EpochState.COMPLETED).length >= 2,
+    );
+    await lc.commands.deactivateTopic(topic.id);
+    await quiet(topic.id);
+
+    const epochs = await epochsOf(topic.id);
+    assert.ok(epochs.length >= 3);
+    for (const [n, epoch] of epochs.entries()) {
+      assert.deepEqual(epoch.windows, computeWindows(settings, anchor + n * 2000), `epoch ${n} starts at activation + n·epochLength`);
+      assertLifecycleLog(epoch, await epochLog(lc, topic.id, epoch.nonce), { openedByApi: n === 0 });
+    }
+    assert.equal(epochs.filter((e) => e.state === EpochState.COMPLETED).length >= 2, true);
+  });
+
+  it("cancelling mid-way stops every later transition of that epoch", async () => {
+    const topic = await lc.commands.createTopic({ epochLength: 3, workerSubmissionWindow: 1, groundTruthLag: 2 });
+    const epoch = await lc.commands.startEpoch(topic.id);
+    await waitFor("worker window closed", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.WAITING_GROUND_TRUTH);
+    await lc.commands.cancelEpoch(epoch, "test");
+    assert.deepEqual((await pendingJobs(db)).filter((j) => j.payload.topicId === `${topic.id}`), []);
+    await sleep(Math.max(0, epoch.windows.reputerCloseAt - Date.now()) + 300);
+    const log = await epochLog(lc, topic.id, epoch.nonce);
+    assert.deepEqual(log.map((r) => r.transition), [EpochTransition.OPEN_WORKER_WINDOW, EpochTransition.CLOSE_WORKER_WINDOW, EpochTransition.CANCEL]);
+  });
+});
