@@ -1,9 +1,11 @@
-/** `npm run db:migrate`: apply pending migrations offline through Prisma's WebAssembly engine. */
+/**
+ * `npm run db:migrate`: apply pending migrations offline (Prisma's WebAssembly engine) to
+ * DATABASE_URL, or to the embedded database in EMBEDDED_PG_DIR when DATABASE_URL is unset.
+ */
 import { loadConfig } from "../config/config.js";
-import { databaseUrl } from "../db/database-url.js";
-import { prepareDatabase } from "../db/setup.js";
+import { openServiceDatabase } from "../db/database-bootstrap.js";
 
-const config = loadConfig();
-const url = databaseUrl(config);
-const applied = await prepareDatabase(url);
+const database = await openServiceDatabase(loadConfig());
+const applied = database.appliedMigrations;
 console.log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "database is up to date; nothing to apply");
+await database.stop();

@@ -1,16 +1,45 @@
-/** `npm run worker`: apply pending migrations, then run a scheduler worker until SIGINT/SIGTERM. */
-import { loadConfig } from "../config/config.js";
-import { databaseUrl } from "../db/database-url.js";
-import { createPrismaClient } from "../db/prisma-client.js";
+/**
+ * `npm run worker`: a standalone scheduler worker (scale these out; see README). Applies pending
+ * migrations, runs until SIGINT/SIGTERM, and serves /healthz, /readyz and /metrics on WORKER_PORT.
+ * It needs DATABASE_URL: the embedded database belongs to the API process, which runs its own worker.
+ */
+import { ConfigError, loadConfig, type Config } from "../config/config.js";
+import { createDatabaseClient } from "../db/prisma-client.js";
+import { databaseCheck, migrationsCheck } from "../db/readiness-checks.js";
 import { prepareDatabase } from "../db/setup.js";
+import { createLogger } from "../observability/logger.js";
+import { startOpsServer } from "../observability/ops-server.js";
 import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
+import { createProcessMetrics } from "./process-metrics.js";
 
-const config = loadConfig();
-const url = databaseUrl(config);
+let config: Config;
+try {
+  config = loadConfig();
+  if (!config.DATABASE_URL) throw new ConfigError(["DATABASE_URL: required by a standalone worker (the embedded database is the API's; `npm start` runs a worker in-process)"]);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
+const url = config.DATABASE_URL!;
+const log = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === "development", name: "epoch-windows-worker" });
 await prepareDatabase(url);
 // Jobs hold a connection only for their transaction (not while waiting for their instant).
-const prisma = createPrismaClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
+const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
 const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config));
+let alive = true;
+const ops = await startOpsServer({
+  port: config.WORKER_PORT,
+  host: config.HOST,
+  metrics: createProcessMetrics(prisma, { pool }),
+  readiness: [
+    databaseCheck(prisma),
+    migrationsCheck(prisma),
+    { name: "worker", check: async () => { if (!alive) throw new Error("the scheduler worker has stopped"); } },
+  ],
+});
+log.info({ poolId: worker.poolId, concurrency: config.WORKER_CONCURRENCY, opsPort: ops.port }, `scheduler worker ${worker.poolId} running`);
+// Test harnesses read this line to know the worker is up.
 console.log(`scheduler worker ${worker.poolId} running (concurrency ${config.WORKER_CONCURRENCY})`);
 
 let stopping = false;
@@ -18,10 +47,15 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => {
     if (stopping) return;
     stopping = true;
-    void worker.stop().finally(() => prisma.$disconnect().finally(() => process.exit(0)));
+    log.info({ signal: sig }, "stopping: finishing or releasing running jobs");
+    void worker
+      .stop()
+      .then(() => ops.stop())
+      .finally(() => prisma.$disconnect().finally(() => process.exit(0)));
   });
 }
-worker.done.catch((e: unknown) => {
-  console.error("scheduler worker stopped:", e);
+worker.done.catch((err: unknown) => {
+  alive = false;
+  log.fatal({ err }, "scheduler worker stopped");
   process.exit(1);
 });

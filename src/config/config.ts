@@ -33,6 +33,8 @@ const schema = z.object({
   WORKER_ORPHAN_GRACE_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
   /** A lifecycle step whose prerequisite has not happened yet runs again after this delay (ms). */
   WORKER_WAIT_RETRY_MS: z.coerce.number().int().min(10).max(60000).default(250),
+  /** Port of the standalone worker's /healthz, /readyz and /metrics (0 picks a free one). */
+  WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Connections in the API process's database pool. */
   DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   /** Events buffered per subscriber before it is closed with SUBSCRIBER_TOO_SLOW. */
