@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import "reflect-metadata";
+import { describe, it } from "node:test";
+import { parse, type ExecutionResult } from "graphql";
+import type { TransitionLogRecord } from "../../src/app/records.js";
+import { createContext } from "../../src/graphql/context.js";
+import { buildApiSchema } from "../../src/graphql/schema.js";
+import { createSharedSubscribe } from "../../src/graphql/shared-subscriptions.js";
+import { TransitionFeed } from "../../src/pubsub/transition-feed.js";
+import type { ReadModel } from "../../src/app/read-model.js";
+
+/** A feed over an in-memory log: the test appends records and wakes it. */
+function memoryFeed() {
+  const log: TransitionLogRecord[] = [];
+  const feed = new TransitionFeed(
+    {
+      read: async (after, limit) => log.filter((r) => !after || r.txid > after.txid || (r.txid === after.txid && r.id > after.id)).slice(0, limit),
+      head: async () => null,
+    },
+    { pollIntervalMs: 60_000, bufferLimit: 1000 },
+  );
+  const append = async (topicId: bigint, transition = 1) => {
+    const n = BigInt(log.length + 1);
+    log.push({ id: n, txid: n, topicId, nonce: 72057594037927937n, transition, from: 1, to: 2, at: new Date(), dueAt: null, source: 1, reason: null });
+    await feed.sync();
+  };
+  return { feed, append };
+}
+
+async function next(it: AsyncIterator<ExecutionResult>): Promise<ExecutionResult> {
+  const r = await Promise.race([it.next(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error("no event")), 2000))]);
+  assert.equal(r.done, false);
+  return r.value;
+}
+
+describe("shared subscription executions", async () => {
+  const schema = await buildApiSchema();
+  const doc = parse(`subscription($t: Uint64, $after: String) { epochTransitioned(topicId: $t, after: $after) { cursor topicId transition } }`);
+
+  it("runs identical subscriptions once and gives every member every result", async () => {
+    const { feed, append } = memoryFeed();
+    await feed.start();
+    const shared = createSharedSubscribe({ bufferLimit: 100 });
+    const ctx = () => createContext({} as ReadModel, null, feed);
+    const subs = await Promise.all(
+      Array.from({ length: 5 }, () => shared.subscribe({ schema, document: doc, variableValues: { t: "7" }, contextValue: ctx() })),
+    );
+    const other = await shared.subscribe({ schema, document: doc, variableValues: { t: "8" }, contextValue: ctx() });
+    assert.equal(shared.groupCount(), 2, "one execution per distinct variables");
+    assert.equal(feed.subscriberCount, 2, "the feed sees one subscriber per execution");
+    await append(7n);
+    await append(8n);
+    for (const s of subs) {
+      const r = await next(s as AsyncIterator<ExecutionResult>);
+      assert.deepEqual((r.data as any).epochTransitioned.topicId, "7");
+    }
+    assert.equal(((await next(other as AsyncIterator<ExecutionResult>)).data as any).epochTransitioned.topicId, "8");
+    // Members leave one by one; the execution stops with the last.
+    for (const s of subs) await (s as AsyncIterator<ExecutionResult>).return!();
+    assert.equal(shared.groupCount(), 1);
+    await (other as AsyncIterator<ExecutionResult>).return!();
+    assert.equal(shared.groupCount(), 0);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(feed.subscriberCount, 0);
+    feed.stop();
+  });
+
+  it("never shares a replay from a cursor", async () => {
+    const { feed } = memoryFeed();
+    await feed.start();
+    const shared = createSharedSubscribe({ bufferLimit: 100 });
+    const ctx = createContext({} as ReadModel, null, feed);
+    const cursor = "dHIxOjE6MTpRQ0FhbkhmZ1Zr"; // decoded or not, it must not be shared
+    const a = await shared.subscribe({ schema, document: doc, variableValues: { after: cursor }, contextValue: ctx });
+    assert.equal(shared.groupCount(), 0);
+    if (Symbol.asyncIterator in a) await (a as AsyncIterator<unknown>).return!();
+    feed.stop();
+  });
+
+  it("ends a member that falls behind with SUBSCRIBER_TOO_SLOW, without disturbing the others", async () => {
+    const { feed, append } = memoryFeed();
+    await feed.start();
+    const shared = createSharedSubscribe({ bufferLimit: 3 });
+    const ctx = () => createContext({} as ReadModel, null, feed);
+    const slow = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
+    const fast = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
+    const got: ExecutionResult[] = [];
+    const reading = (async () => {
+      for (;;) {
+        const r = await fast.next();
+        if (r.done) break;
+        got.push(r.value);
+        if (got.length === 6) break;
+      }
+    })();
+    for (let i = 0; i < 6; i++) await append(1n);
+    await reading;
+    assert.equal(got.length, 6, "the fast member got everything");
+    const results: ExecutionResult[] = [];
+    for (;;) {
+      const r = await slow.next();
+      if (r.done) break;
+      results.push(r.value);
+    }
+    const last = results[results.length - 1]!;
+    assert.equal(last.errors?.[0]?.originalError?.constructor.name, "SubscriberTooSlowError");
+    assert.ok(results.length <= 4);
+    await fast.return!();
+    feed.stop();
+  });
+});
