@@ -16,6 +16,7 @@ import { createApiServer } from "../graphql/server.js";
 import type { ReadinessCheck } from "../observability/health.js";
 import { createLogger } from "../observability/logger.js";
 import { startLiveTransitions } from "../pubsub/live-transitions.js";
+import { apiSecurityFromConfig } from "./api-security.js";
 import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
 import { createProcessMetrics } from "./process-metrics.js";
 import { startStatusLine } from "./status-line.js";
@@ -33,7 +34,7 @@ const demo = config.DEMO || process.argv.includes("--demo");
 
 const database = await openServiceDatabase(config, (m) => log.info(m));
 if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, "applied migrations");
-const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX });
+const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
 const lifecycle = createLifecycle(prisma, config);
 const readModel = new PrismaReadModel(prisma);
 
@@ -60,6 +61,10 @@ if (worker) {
   });
 }
 
+const security = await apiSecurityFromConfig(config);
+if (!security.authenticator.policy.enabled) {
+  log.warn("authentication is OFF: no API_KEYS, JWT_SECRET or JWT_PUBLIC_KEY configured, so anyone may mutate; configure one before exposing this API");
+}
 const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
 const api = await createApiServer({
   config,
@@ -68,7 +73,8 @@ const api = await createApiServer({
   feed: live.feed,
   metrics,
   readiness,
-  subscriptionLimits: { maxPerConnection: config.SUBSCRIPTIONS_PER_CONNECTION, keepAliveMs: config.WS_KEEPALIVE_MS },
+  security,
+  subscriptionLimits: { maxPerConnection: config.SUBSCRIPTIONS_PER_CONNECTION, keepAliveMs: config.WS_KEEPALIVE_MS, buffer: config.SUBSCRIPTION_BUFFER },
   logError: (err) => log.error({ err }, "unexpected error while serving GraphQL"),
 });
 const { url } = await api.start(config.PORT, config.HOST);

@@ -3,6 +3,7 @@
  * message that names every offending key.
  */
 import { z } from "zod";
+import { parseApiKeys } from "../auth/api-keys.js";
 
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
@@ -48,9 +49,64 @@ const schema = z.object({
   /** Create and activate a few short demo topics at start (also `npm run demo`). */
   DEMO: bool.default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  // --- Authentication (docs/readme-hardening.md). With no key and no JWT key configured, auth is off.
+  /** "<role>:<sha256 hex of the key>,…" with role viewer or operator; only hashes, never keys. */
+  API_KEYS: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      try {
+        return parseApiKeys(v);
+      } catch (e) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** HS256 shared secret for JWTs (at least 32 characters). */
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** RS256 public key (PEM, SPKI) for JWTs; `\n` escapes are turned into newlines. */
+  JWT_PUBLIC_KEY: z
+    .string()
+    .transform((v) => v.replace(/\\n/g, "\n"))
+    .refine((v) => v.includes("-----BEGIN PUBLIC KEY-----"), "must be a PEM public key (-----BEGIN PUBLIC KEY-----)")
+    .optional(),
+  /** When set, a JWT's `iss` / `aud` must match. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  /** The JWT claim holding the role (viewer or operator). */
+  JWT_ROLE_CLAIM: z.string().min(1).default("role"),
+  /** Queries: open to anonymous callers, or only with credentials (mutations and subscriptions always need them). */
+  AUTH_QUERIES: z.enum(["public", "required"]).default("public"),
+
+  // --- Limits.
+  /** Requests a client (API key, JWT subject, else IP) may send at once; 0 turns rate limiting off. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  /** Sustained requests per second per client (token-bucket refill); 0 turns rate limiting off. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(20),
+  /** Express `trust proxy`: false, true, a hop count or a list of proxy addresses (for the client IP). */
+  TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((v) => (v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** Largest HTTP request body and WebSocket message, in bytes. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(12),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(15),
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(1000),
+  /** Objects one operation may load: page sizes multiplied along each path (src/graphql/query-cost.ts). */
+  QUERY_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(50_000),
+  QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** PostgreSQL statement_timeout (ms) on the API process's pool; 0 turns it off. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** Schema introspection; default on, except with NODE_ENV=production. */
+  INTROSPECTION: bool.optional(),
+  /** The in-browser playground at / and GET /graphql; default on, except with NODE_ENV=production. */
+  PLAYGROUND: bool.optional(),
 });
 
-export type Config = Readonly<z.infer<typeof schema>>;
+type Parsed = z.infer<typeof schema>;
+export type Config = Readonly<Omit<Parsed, "INTROSPECTION" | "PLAYGROUND"> & { INTROSPECTION: boolean; PLAYGROUND: boolean }>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -64,5 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
-  return Object.freeze(parsed.data);
+  const openByDefault = parsed.data.NODE_ENV !== "production";
+  return Object.freeze({
+    ...parsed.data,
+    INTROSPECTION: parsed.data.INTROSPECTION ?? openByDefault,
+    PLAYGROUND: parsed.data.PLAYGROUND ?? openByDefault,
+  });
 }

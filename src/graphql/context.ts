@@ -1,4 +1,5 @@
-/** What every resolver gets: the read model, the write-side port (if any) and this request's loaders. */
+/** What every resolver gets: the read model, the write-side port (if any), the caller and this request's loaders. */
+import type { Principal } from "../auth/roles.js";
 import type { LifecycleCommands } from "../app/lifecycle-commands.js";
 import type { ReadModel } from "../app/read-model.js";
 import type { TransitionFeed } from "../pubsub/transition-feed.js";
@@ -11,11 +12,18 @@ export interface ApiContext {
   readonly loaders: Loaders;
   /** The live transition stream behind subscriptions; absent where subscriptions are not served. */
   readonly feed?: TransitionFeed | null;
+  /** The authenticated caller; null when anonymous (or when auth is off). */
+  readonly principal?: Principal | null;
 }
 
 /** A new context per request, so DataLoader caches never outlive one response. */
-export function createContext(readModel: ReadModel, commands: LifecycleCommands | null, feed: TransitionFeed | null = null): ApiContext {
-  return { readModel, commands, feed, loaders: new Loaders(readModel) };
+export function createContext(
+  readModel: ReadModel,
+  commands: LifecycleCommands | null,
+  feed: TransitionFeed | null = null,
+  principal: Principal | null = null,
+): ApiContext {
+  return { readModel, commands, feed, principal, loaders: new Loaders(readModel) };
 }
 
 export function requireCommands(ctx: ApiContext): LifecycleCommands {

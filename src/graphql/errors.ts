@@ -5,6 +5,7 @@
  * (message, stack, SQL) only in development mode and in the server log.
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { AuthError } from "../auth/auth-errors.js";
 import { DomainError, InvalidInputError } from "../domain/index.js";
 import { describeInputLocation } from "./input-location.js";
 
@@ -16,6 +17,52 @@ export class CommandsUnavailableError extends Error {
     this.name = "CommandsUnavailableError";
   }
 }
+
+/** A document over a query limit (depth, aliases, tokens, cost, directives). */
+export class QueryTooComplexError extends Error {
+  readonly code = "QUERY_TOO_COMPLEX" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "QueryTooComplexError";
+  }
+}
+
+/** A client over its request budget; retry after `retryAfterMs`. */
+export class RateLimitedError extends Error {
+  readonly code = "RATE_LIMITED" as const;
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limit exceeded; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = "RateLimitedError";
+  }
+}
+
+/** Errors raised before or around execution whose `code` is the contract's. */
+export type RequestRejection = AuthError | QueryTooComplexError | RateLimitedError;
+
+export function isRequestRejection(e: unknown): e is RequestRejection {
+  return e instanceof AuthError || e instanceof QueryTooComplexError || e instanceof RateLimitedError;
+}
+
+const HTTP_STATUS: Record<RequestRejection["code"], number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  QUERY_TOO_COMPLEX: 400,
+  RATE_LIMITED: 429,
+};
+
+/**
+ * A rejection as the GraphQLError Apollo answers with before execution (context creation, plugin
+ * hooks): the right HTTP status, WWW-Authenticate on 401 and Retry-After on 429.
+ */
+export function rejectRequest(error: RequestRejection): GraphQLError {
+  const headers = new Map<string, string>();
+  if (error.code === "UNAUTHENTICATED") headers.set("www-authenticate", 'Bearer realm="epoch-windows"');
+  if (error instanceof RateLimitedError) headers.set("retry-after", String(Math.ceil(error.retryAfterMs / 1000)));
+  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: HTTP_STATUS[error.code], headers } } });
+}
+
+/** graphql's parser stops at `maxTokens` with a syntax error; it is a limit, not bad syntax. */
+const TOKEN_LIMIT = /^Syntax Error: Document contains more th\w+ (\d+) tokens/;
 
 /** Codes whose messages are written for clients and safe to show as they are. */
 const CLIENT_CODES = new Set([
@@ -46,6 +93,13 @@ export function createErrorFormatter(opts: ErrorFormatOptions) {
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     const debug = opts.development ? pick(formatted.extensions, "stacktrace") : {};
 
+    if (isRequestRejection(cause)) {
+      return { ...base, message: cause.message, extensions: { code: cause.code, ...debug } };
+    }
+    const tokens = TOKEN_LIMIT.exec(formatted.message);
+    if (tokens && formatted.extensions?.code === "GRAPHQL_PARSE_FAILED") {
+      return { ...base, message: `the document has more than ${tokens[1]} tokens`, extensions: { code: "QUERY_TOO_COMPLEX", ...debug } };
+    }
     if (cause instanceof DomainError || cause instanceof CommandsUnavailableError) {
       // A scalar's parse failure surfaces while graphql validates the request (no path yet).
       const duringParse = cause instanceof InvalidInputError && error instanceof GraphQLError && !formatted.path;

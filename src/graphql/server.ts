@@ -14,16 +14,22 @@ import type { AddressInfo } from "node:net";
 import type { LifecycleCommands } from "../app/lifecycle-commands.js";
 import type { ReadModel } from "../app/read-model.js";
 import type { Config } from "../config/config.js";
+import { credentialFromHeaders } from "../auth/credentials.js";
+import type { Principal } from "../auth/roles.js";
 import type { TransitionFeed } from "../pubsub/transition-feed.js";
 import { createContext, type ApiContext } from "./context.js";
-import { createErrorFormatter } from "./errors.js";
+import { createErrorFormatter, isRequestRejection, rejectRequest } from "./errors.js";
 import { dashboardRouter } from "../dashboard/dashboard-route.js";
 import { runReadiness, type ReadinessCheck } from "../observability/health.js";
 import type { Metrics } from "../observability/metrics.js";
 import { metricsPlugin } from "./metrics-plugin.js";
+import { operationGuardPlugin } from "./operation-guard-plugin.js";
 import { servePlayground, servePlaygroundAssets } from "./playground.js";
-import { attachSubscriptionServer } from "./ws-server.js";
+import { queryLimitRules } from "./query-limits.js";
+import { RequestGuard } from "./request-guard.js";
 import { buildApiSchema } from "./schema.js";
+import { DEFAULT_SECURITY, type ApiSecurity } from "./security.js";
+import { attachSubscriptionServer } from "./ws-server.js";
 
 export interface ApiServerOptions {
   readonly config: Pick<Config, "NODE_ENV">;
@@ -40,7 +46,9 @@ export interface ApiServerOptions {
   readonly readiness?: readonly ReadinessCheck[];
   /** Served at /metrics and fed by every request. */
   readonly metrics?: Metrics;
-  readonly subscriptionLimits?: { readonly maxPerConnection: number; readonly keepAliveMs: number };
+  readonly subscriptionLimits?: { readonly maxPerConnection: number; readonly keepAliveMs: number; readonly buffer?: number };
+  /** Auth, query limits, rate limit, body size, introspection, playground; open when omitted. */
+  readonly security?: Partial<ApiSecurity>;
 }
 
 export interface ApiServer {
@@ -49,7 +57,7 @@ export interface ApiServer {
   readonly apollo: ApolloServer<ApiContext>;
   readonly schema: GraphQLSchema;
   /** A fresh per-request (or per-subscription) context, e.g. for a graphql-ws server on httpServer. */
-  makeContext(): ApiContext;
+  makeContext(principal?: Principal | null): ApiContext;
   /** The error mapping HTTP responses use; give it to other transports too. */
   readonly formatError: ReturnType<typeof createErrorFormatter>;
   /** Listens (port 0 picks a free one) and resolves with the bound port. */
@@ -62,7 +70,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const development = opts.config.NODE_ENV === "development";
   const logError = opts.logError ?? ((e: unknown) => console.error("unexpected error while serving GraphQL:", e));
   const schema = opts.schema ?? (await buildApiSchema());
-  const makeContext = () => createContext(opts.readModel, opts.commands ?? null, opts.feed ?? null);
+  const makeContext = (principal: Principal | null = null) => createContext(opts.readModel, opts.commands ?? null, opts.feed ?? null, principal);
+  const security: ApiSecurity = { ...DEFAULT_SECURITY, ...opts.security };
+  const guard = new RequestGuard(security.authenticator, security.rateLimit);
   const app = express();
   const httpServer = http.createServer(app);
   const formatError = createErrorFormatter({ development, log: logError });
@@ -70,7 +80,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     schema,
     formatError,
     includeStacktraceInErrorResponses: development,
-    introspection: true,
+    introspection: security.introspection,
+    validationRules: queryLimitRules(security.limits),
+    parseOptions: { maxTokens: security.limits.maxTokens },
+    // Apollo's default, stated: a GET or a simple (form/text) POST must carry a preflight header.
+    csrfPrevention: true,
     // The entry point owns signals and stops the API, worker and database in order.
     stopOnTerminationSignals: false,
     plugins: [
@@ -82,6 +96,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
           return { drainServer: () => subscriptions.dispose() };
         },
       },
+      operationGuardPlugin(guard, security.limits),
       ...(opts.metrics ? [metricsPlugin<ApiContext>(opts.metrics)] : []),
     ],
   });
@@ -89,12 +104,26 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     path: "/graphql",
     makeContext,
     formatError,
+    guard,
+    limits: security.limits,
+    introspection: security.introspection,
+    maxPayloadBytes: security.maxBodyBytes,
     maxSubscriptionsPerConnection: opts.subscriptionLimits?.maxPerConnection ?? 100,
     keepAliveMs: opts.subscriptionLimits?.keepAliveMs ?? 12_000,
+    bufferLimit: opts.subscriptionLimits?.buffer ?? 1000,
   });
   await apollo.start();
 
+  // Requests node's HTTP parser refuses (oversized headers or URL, malformed framing) get a coded
+  // JSON error too, instead of a bare status line.
+  httpServer.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (err.code === "ECONNRESET")) return void socket.destroy();
+    const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const body = JSON.stringify({ errors: [{ message: status === 431 ? "request headers or URL too large" : "malformed HTTP request", extensions: { code: "BAD_REQUEST" } }] });
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   app.disable("x-powered-by");
+  app.set("trust proxy", security.trustProxy);
   app.get("/healthz", async (_req, res) => {
     try {
       await opts.readModel.ping();
@@ -116,12 +145,23 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     });
   }
   app.use(dashboardRouter());
-  app.get(["/", "/graphql"], servePlayground);
-  app.use(servePlaygroundAssets);
+  if (security.playground) {
+    app.get(["/", "/graphql"], servePlayground);
+    app.use(servePlaygroundAssets);
+  }
   app.use(
     "/graphql",
-    express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, { context: async () => makeContext() }),
+    express.json({ limit: security.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      // Before parsing: a rejected or over-budget client costs no GraphQL work.
+      context: async ({ req }) => {
+        try {
+          return makeContext(await guard.admit(() => credentialFromHeaders(req.headers), req.ip ?? req.socket.remoteAddress ?? "unknown"));
+        } catch (err) {
+          throw isRequestRejection(err) ? rejectRequest(err) : err;
+        }
+      },
+    }),
   );
   app.use(jsonErrors(development, logError));
 

@@ -1,20 +1,38 @@
 /**
- * graphql-ws on the HTTP server's own port and path. Errors go through the same formatter as HTTP
- * responses; a connection may hold a bounded number of subscriptions; the server pings idle
- * sockets (keep-alive) so dead peers are dropped.
+ * graphql-ws on the HTTP server's own port and path. The caller authenticates once, in
+ * connection_init (`{ authorization: "Bearer …" }`): no or a bad credential closes the socket with
+ * 4401, a credential without a usable role with 4403, and a JWT's socket closes (4401) when it
+ * expires. Each subscribe is rate-limited, parsed and validated with the same query limits as HTTP
+ * and authorized by operation kind. Errors go through the HTTP error formatter; a connection holds
+ * a bounded number of subscriptions; keep-alive pings drop dead peers.
  */
 import type http from "node:http";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { CloseCode, type Context } from "graphql-ws";
+import { useServer, type Extra } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import { credentialFromConnectionParams } from "../auth/credentials.js";
+import type { Principal } from "../auth/roles.js";
 import type { ApiContext } from "./context.js";
+import { createSharedSubscribe } from "./shared-subscriptions.js";
+import { isRequestRejection } from "./errors.js";
+import { operationCost } from "./query-cost.js";
+import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
+import type { RequestGuard } from "./request-guard.js";
 
 export interface SubscriptionServerOptions {
   readonly path: string;
-  readonly makeContext: () => ApiContext;
+  readonly makeContext: (principal: Principal | null) => ApiContext;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  readonly guard: RequestGuard;
+  readonly limits: QueryLimits;
+  readonly introspection: boolean;
   readonly maxSubscriptionsPerConnection: number;
   readonly keepAliveMs: number;
+  /** Results buffered per subscriber of a shared execution before SUBSCRIBER_TOO_SLOW. */
+  readonly bufferLimit: number;
+  /** Largest WebSocket message accepted (the HTTP body limit). */
+  readonly maxPayloadBytes?: number;
 }
 
 export interface SubscriptionServer {
@@ -22,14 +40,45 @@ export interface SubscriptionServer {
   dispose(): Promise<void>;
 }
 
+type WsContext = Context<Record<string, unknown> | undefined, Extra>;
+
+/** graphql-ws has no close code for this; 4429 mirrors HTTP 429. */
+const RATE_LIMITED_CLOSE = 4429;
+
+/** setTimeout fires at once for delays beyond 2^31-1 ms (≈ 24.8 days): re-arm in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQLSchema, opts: SubscriptionServerOptions): SubscriptionServer {
-  const wss = new WebSocketServer({ server: httpServer, path: opts.path });
+  const wss = new WebSocketServer({ server: httpServer, path: opts.path, maxPayload: opts.maxPayloadBytes ?? 1024 * 1024 });
   const format = (e: GraphQLError) => opts.formatError(e.toJSON(), e);
+  const principals = new WeakMap<WsContext, { principal: Principal | null; client: string }>();
+  const rules = [...specifiedRules, ...queryLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+
+  // Identical live subscriptions share one execution (src/graphql/shared-subscriptions.ts).
+  const shared = createSharedSubscribe({ bufferLimit: opts.bufferLimit });
   const cleanup = useServer(
     {
       schema,
-      context: () => opts.makeContext(),
-      onSubscribe: (ctx) => {
+      subscribe: shared.subscribe,
+      onConnect: async (ctx) => {
+        const address = ctx.extra.request.socket.remoteAddress ?? "unknown";
+        let principal: Principal | null;
+        try {
+          principal = await opts.guard.admit(() => credentialFromConnectionParams(ctx.connectionParams), address);
+        } catch (err) {
+          if (!isRequestRejection(err)) throw err;
+          return closeWith(ctx, err.code === "RATE_LIMITED" ? RATE_LIMITED_CLOSE : CloseCode.Unauthorized, err.message);
+        }
+        if (opts.guard.authEnabled) {
+          if (!principal) return closeWith(ctx, CloseCode.Unauthorized, "credentials required in connection_init: { authorization: \"Bearer …\" }");
+          if (!principal.role) return closeWith(ctx, CloseCode.Forbidden, "this credential grants no known role");
+        }
+        principals.set(ctx, { principal, client: principal ? principal.id : `ip:${address}` });
+        if (principal?.expiresAt != null) closeAtExpiry(ctx, principal.expiresAt);
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const caller = principals.get(ctx) ?? { principal: null, client: "unknown" };
         // graphql-ws has already reserved this operation's id in ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > opts.maxSubscriptionsPerConnection) {
           return [
@@ -38,6 +87,37 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
             }),
           ];
         }
+        try {
+          opts.guard.charge(caller.client);
+        } catch (err) {
+          if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
+          throw err;
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
+        } catch (err) {
+          const message = err instanceof GraphQLError ? err.message : String(err);
+          return [new GraphQLError(message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length) return invalid.map((e) => (e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError("Unable to identify operation", { extensions: { code: "BAD_USER_INPUT" } })];
+        try {
+          opts.guard.authorize(caller.principal, operation.operation);
+          checkCost(operationCost(schema, document, operation, payload.variables ?? undefined), opts.limits);
+        } catch (err) {
+          if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
+          throw err;
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: opts.makeContext(caller.principal),
+        };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -53,4 +133,28 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+function closeWith(ctx: WsContext, code: number, reason: string): false {
+  ctx.extra.socket.close(code, closeReason(reason));
+  return false;
+}
+
+function closeAtExpiry(ctx: WsContext, expiresAt: number): void {
+  const socket = ctx.extra.socket;
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = expiresAt - Date.now();
+    if (left <= 0) return socket.close(CloseCode.Unauthorized, "token expired");
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/** A close frame's reason is at most 123 bytes. */
+function closeReason(message: string): string {
+  const bytes = Buffer.from(message, "utf8");
+  return bytes.length <= 123 ? message : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD*$/, "") + "…";
 }

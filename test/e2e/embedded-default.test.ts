@@ -18,6 +18,10 @@ async function start(dataDir: string, pgPort: number) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: "warn", NODE_ENV: "production" };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ["--import", "tsx", entry], { env, stdio: ["ignore", "inherit", "inherit"] });
+  // Never leave a server behind when an assertion fails mid-test.
+  after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -40,7 +44,7 @@ describe("embedded PostgreSQL by default", { timeout: 180_000 }, () => {
   it("serves on an embedded database, keeps its data across a kill -9, and stops cleanly", async () => {
     const pgPort = await freePort();
     const first = await start(dataDir, pgPort);
-    const created = await first.gql(`mutation { createTopic(input: { id: "5", epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 10 }) { id } }`);
+    const created = await first.gql(`mutation { createTopic(input: { id: "5", epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 600 }) { id } }`);
     assert.deepEqual(created, { data: { createTopic: { id: "5" } } });
     const started = await first.gql(`mutation { startEpoch(topicId: "5") { nonce state } }`);
     assert.deepEqual(started, { data: { startEpoch: { nonce: "72057594037927937", state: "WORKER_SUBMISSION" } } });
@@ -48,7 +52,7 @@ describe("embedded PostgreSQL by default", { timeout: 180_000 }, () => {
     first.child.kill("SIGKILL"); // its PostgreSQL child keeps running, orphaned
     await first.exited;
 
-    const second = await start(dataDir, pgPort);
+    const second = await start(dataDir, pgPort); // the window lasts 600 s: still open however slow the restart
     const after = await second.gql(`{ topic(id: "5") { lastNonce epochs { totalCount } } openWorkerWindows(topicId: "5") { totalCount } }`);
     assert.deepEqual(after, { data: { topic: { lastNonce: "72057594037927937", epochs: { totalCount: 1 } }, openWorkerWindows: { totalCount: 1 } } });
     second.child.kill("SIGTERM");

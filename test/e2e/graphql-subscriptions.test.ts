@@ -164,14 +164,15 @@ describe("GraphQL subscriptions over graphql-ws", () => {
     const own = wsClient(api.url);
     const subs: { dispose(): void }[] = [];
     try {
-      for (let i = 0; i < 5; i++) subs.push(await subscribed(TRANSITIONS, {}, (d) => d, own));
-      const sixth = collect(own, TRANSITIONS, {}, (d) => d);
+      // Distinct variables: identical subscriptions would share one execution (and one feed subscriber).
+      for (let i = 0; i < 5; i++) subs.push(await subscribed(TRANSITIONS, { topicId: String(9000 + i) }, (d) => d, own));
+      const sixth = collect(own, TRANSITIONS, { topicId: "9005" }, (d) => d);
       subs.push(sixth);
       const deadline = Date.now() + 5000;
       while (sixth.errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.match(JSON.stringify(sixth.errors), /RATE_LIMITED/);
       // The cap is per connection: another connection may still subscribe.
-      subs.push(await subscribed(TRANSITIONS, {}, (d) => d, client));
+      subs.push(await subscribed(TRANSITIONS, { topicId: "9006" }, (d) => d, client));
     } finally {
       for (const s of subs) s.dispose();
       await own.dispose();

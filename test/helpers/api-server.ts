@@ -5,6 +5,7 @@ import type { ReadModel } from "../../src/app/read-model.js";
 import type { DbTx } from "../../src/db/prisma-client.js";
 import { PrismaReadModel } from "../../src/db/read-model.js";
 import { createApiServer, type ApiServer } from "../../src/graphql/server.js";
+import type { ApiSecurity } from "../../src/graphql/security.js";
 import type { TransitionFeed } from "../../src/pubsub/transition-feed.js";
 
 export interface GqlResponse {
@@ -18,7 +19,7 @@ export interface TestApi {
   readonly server: ApiServer;
   /** Errors the server hid from clients (INTERNAL_SERVER_ERROR), for assertions. */
   readonly hidden: unknown[];
-  gql(query: string, variables?: Record<string, unknown>): Promise<GqlResponse>;
+  gql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse>;
   /** POST a raw body (e.g. JSON with numbers beyond 2^53 written out exactly). */
   post(body: string, headers?: Record<string, string>): Promise<GqlResponse>;
   stop(): Promise<void>;
@@ -31,6 +32,8 @@ export async function startTestApi(opts: {
   feed?: TransitionFeed | null;
   subscriptionLimits?: { maxPerConnection: number; keepAliveMs: number };
   nodeEnv?: "development" | "production" | "test";
+  /** Auth, limits, rate limit…; open (no auth, no rate limit) when omitted. */
+  security?: Partial<ApiSecurity>;
 }): Promise<TestApi> {
   const readModel = opts.readModel ?? new PrismaReadModel(opts.db!);
   const hidden: unknown[] = [];
@@ -40,6 +43,7 @@ export async function startTestApi(opts: {
     commands: opts.commands ?? null,
     feed: opts.feed ?? null,
     subscriptionLimits: opts.subscriptionLimits,
+    security: opts.security,
     logError: (e) => hidden.push(e),
   });
   const { port } = await server.start(0, "127.0.0.1");
@@ -60,7 +64,7 @@ export async function startTestApi(opts: {
     server,
     hidden,
     post,
-    gql: (query, variables) => post(JSON.stringify({ query, variables })),
+    gql: (query, variables, headers) => post(JSON.stringify({ query, variables }), headers),
     stop: () => server.stop(),
   };
 }

@@ -11,13 +11,41 @@ export interface Collected<T> {
   dispose(): void;
 }
 
-export function wsClient(httpUrl: string, opts: { retryAttempts?: number } = {}): Client {
+export function wsClient(httpUrl: string, opts: { retryAttempts?: number; connectionParams?: Record<string, unknown> } = {}): Client {
   return createClient({
     url: httpUrl.replace(/^http/, "ws") + "/graphql",
     webSocketImpl: WebSocket,
     retryAttempts: opts.retryAttempts ?? 0,
     lazy: true,
+    connectionParams: opts.connectionParams,
   });
+}
+
+export interface RawSocket {
+  readonly socket: WebSocket;
+  /** Resolves with the server's answer to connection_init (true: acknowledged). */
+  readonly acked: Promise<boolean>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Every message received, parsed. */
+  readonly messages: any[];
+  send(message: unknown): void;
+}
+
+/** A bare graphql-transport-ws socket that sends connection_init with `payload`, to observe close codes. */
+export function rawSocket(httpUrl: string, payload?: unknown): RawSocket {
+  const socket = new WebSocket(httpUrl.replace(/^http/, "ws") + "/graphql", "graphql-transport-ws");
+  const messages: any[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const acked = new Promise<boolean>((resolve) => {
+    socket.on("message", (data) => {
+      const msg = JSON.parse(data.toString());
+      messages.push(msg);
+      if (msg.type === "connection_ack") resolve(true);
+    });
+    void closed.then(() => resolve(false));
+  });
+  socket.once("open", () => socket.send(JSON.stringify({ type: "connection_init", ...(payload === undefined ? {} : { payload }) })));
+  return { socket, acked, closed, messages, send: (m) => socket.send(JSON.stringify(m)) };
 }
 
 export function collect<T>(client: Client, query: string, variables: Record<string, unknown> = {}, pick: (data: any) => T): Collected<T> {

@@ -1,0 +1,52 @@
+/**
+ * API keys. Only SHA-256 hashes are configured (API_KEYS="<role>:<sha256 hex>,…"), so a leaked
+ * configuration does not leak keys; a presented key is hashed and compared in constant time.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { isRole, ROLES, type Principal, type Role } from "./roles.js";
+
+export interface ApiKeyEntry {
+  readonly role: Role;
+  /** Lower-case hex SHA-256 of the key. */
+  readonly sha256: string;
+}
+
+/** Parses API_KEYS; throws with a message naming the bad entry (the config reports it). */
+export function parseApiKeys(spec: string): ApiKeyEntry[] {
+  return spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const [role, hash, ...rest] = entry.split(":");
+      if (rest.length || !isRole(role) || !/^[0-9a-fA-F]{64}$/.test(hash ?? "")) {
+        throw new Error(`entry ${i + 1} must be <role>:<sha256 hex> with role one of ${ROLES.join(", ")}`);
+      }
+      return { role, sha256: hash!.toLowerCase() };
+    });
+}
+
+export function sha256Hex(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+export class ApiKeyVerifier {
+  private readonly entries: readonly { role: Role; digest: Buffer; id: string }[];
+
+  constructor(entries: readonly ApiKeyEntry[]) {
+    this.entries = entries.map((e) => ({ role: e.role, digest: Buffer.from(e.sha256, "hex"), id: `key:${e.sha256.slice(0, 12)}` }));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The key's principal, or null when no configured hash matches. */
+  verify(key: string): Principal | null {
+    const digest = createHash("sha256").update(key, "utf8").digest();
+    // Compare against every entry so the time taken does not tell which one matched.
+    let found: { role: Role; id: string } | null = null;
+    for (const e of this.entries) if (timingSafeEqual(e.digest, digest) && !found) found = e;
+    return found ? { id: found.id, role: found.role, via: "api-key", expiresAt: null } : null;
+  }
+}
