@@ -1,6 +1,7 @@
 /** `npm run bench -- <name>`: runs one benchmark. */
 const benches: Record<string, () => Promise<unknown>> = {
   lateness: () => import("./lateness.js").then((m) => m.main()),
+  fanout: () => import("./fanout.js").then((m) => m.main()),
 };
 
 const name = process.argv[2];

@@ -9,7 +9,9 @@
  * separate processes (`src/bin/worker.ts`), as in production, against a throw-away database.
  *
  * Settings (environment): BENCH_TOPICS, BENCH_EPOCH_LENGTH, BENCH_WSW, BENCH_GTL, BENCH_MEASURE_S,
- * BENCH_WORKERS (processes, default 1), WORKER_CONCURRENCY (per process), DATABASE_URL (server).
+ * BENCH_WORKERS (processes, default 1), WORKER_CONCURRENCY (per process), DATABASE_URL (server),
+ * BENCH_WORKER_NODE_ARGS (extra node flags for the worker processes, e.g. "--cpu-prof
+ * --cpu-prof-dir=/some/dir": NODE_OPTIONS may not carry --cpu-prof).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
@@ -44,6 +46,8 @@ export async function main(): Promise<void> {
     for (let i = 0; i < workers; i++) children.push(spawnWorker(url));
     await sleep(3000); // let the workers connect
 
+    const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+    console.log(`load average at start: ${load()} (${os.cpus().length} CPUs; other work on the host inflates the tail)`);
     console.log(`lateness: ${topics} topics ${JSON.stringify(settings)} → ${(topics * lifetimeS) / settings.epochLength} epochs in flight; ${workers} worker process(es)`);
     const ids: bigint[] = [];
     for (let i = 0; i < topics; i++) ids.push((await commands.createTopic(settings)).id);
@@ -90,6 +94,7 @@ export async function main(): Promise<void> {
     for (const r of byStep) {
       console.log(`  ${EpochTransition[r.transition]!.padEnd(20)} n ${String(r.n).padStart(5)}  p50 ${r.p50.toFixed(1)}  p99 ${r.p99.toFixed(1)}  max ${r.max.toFixed(1)}`);
     }
+    console.log(`load average at end: ${load()}`);
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${new Date().toISOString()}`);
     for (const id of ids) await commands.deactivateTopic(id);
   } finally {
@@ -101,7 +106,8 @@ export async function main(): Promise<void> {
 
 function spawnWorker(url: string): ChildProcess {
   const entry = path.resolve(import.meta.dirname, "../src/bin/worker.ts");
-  return spawn(process.execPath, ["--import", "tsx", entry], {
+  const extra = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  return spawn(process.execPath, [...extra, "--import", "tsx", entry], {
     env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     stdio: ["ignore", "inherit", "inherit"],
   });

@@ -15,6 +15,11 @@ export interface TransitionCommand extends EpochKey {
   readonly reason?: string | null;
   /** Fail with ConflictError unless the epoch is still at this version. */
   readonly expectedVersion?: number;
+  /**
+   * The epoch as the caller has just read it in this transaction under its lock (saves reading it
+   * again); its version is then the expected one.
+   */
+  readonly current?: EpochRecord;
 }
 
 export interface AppliedTransition {
@@ -51,7 +56,11 @@ export interface LifecycleStorePort<Tx> {
     setActive(tx: Tx, id: bigint, active: boolean, activatedAt: Date | null): Promise<TopicRecord | null>;
   };
   readonly epochs: {
-    get(tx: Tx, key: EpochKey, opts?: { forUpdate?: boolean }): Promise<EpochRecord | null>;
+    /**
+     * `forUpdate`: the epoch's advisory lock, then the row locked. `serialize`: the advisory lock
+     * only (transitions of the epoch still queue behind it; the write's compare-and-set row-locks).
+     */
+    get(tx: Tx, key: EpochKey, opts?: { forUpdate?: boolean; serialize?: boolean }): Promise<EpochRecord | null>;
     liveKeys(tx: Tx, topicId: bigint): Promise<EpochKey[]>;
     existsStartedAt(tx: Tx, topicId: bigint, startAt: number): Promise<boolean>;
   };
@@ -65,12 +74,28 @@ export interface PeriodicStart {
   readonly index: number;
 }
 
-/** The job queue, written inside the caller's transaction. Every call is idempotent (job keys). */
+export interface ScheduleStepOptions {
+  /**
+   * When a worker may claim the job (ms). Default: the step's due time less the queue's lead, so a
+   * worker holds the job when it falls due.
+   */
+  readonly runAt?: number;
+  /**
+   * Tell the workers' due timers about it (default true). Off for a safety-net job that the caller
+   * itself runs at once: a timer woken for it would only find it gone.
+   */
+  readonly announce?: boolean;
+}
+
+/**
+ * The job queue, written inside the caller's transaction. Every call is idempotent (job keys).
+ * An epoch has at most one pending step job: each transition queues the step that follows it.
+ */
 export interface JobSchedulerPort<Tx> {
-  /** Schedule the epoch's remaining steps at their window times, replacing jobs with the same keys. */
-  scheduleEpochSteps(tx: Tx, epoch: EpochRecord): Promise<void>;
-  /** Run one step again at `runAt` (its prerequisite had not happened yet). */
-  requeueStep(tx: Tx, key: EpochKey, step: LifecycleStep, runAt: number): Promise<void>;
+  /** Queue the job of one step of the epoch, replacing a job with the same key. */
+  scheduleStep(tx: Tx, key: EpochKey, step: LifecycleStep, opts?: ScheduleStepOptions): Promise<void>;
+  /** Remove the pending job of one step of the epoch, if any. */
+  unscheduleStep(tx: Tx, key: EpochKey, step: LifecycleStep): Promise<void>;
   /** Remove every pending step of the epoch. */
   unscheduleEpoch(tx: Tx, key: EpochKey): Promise<void>;
   /** Start `next` at `dueAt` (its aligned instant). */

@@ -21,6 +21,7 @@ import {
 import type { CreateTopicCommand, LifecycleCommands } from "./lifecycle-commands.js";
 import type { JobSchedulerPort, LifecycleStorePort } from "./lifecycle-ports.js";
 import type { EpochKey, EpochRecord, TopicRecord } from "./records.js";
+import { queueNextStep } from "./scheduled-work.js";
 
 export type Clock = () => number;
 
@@ -97,23 +98,24 @@ export class LifecycleService<Tx> implements LifecycleCommands {
     parseUint64(topicId, "topicId");
     return this.store.transaction(async (tx) => {
       const { epoch } = await this.store.startEpochIn(tx, topicId, this.now(), TransitionSource.API);
-      await this.jobs.scheduleEpochSteps(tx, epoch);
+      await queueNextStep(this.jobs, tx, epoch);
       return epoch;
     });
   }
 
   /**
-   * Operator override. The scheduled job of a step applied early stays queued and, when it runs,
-   * finds the epoch past that step and ends quietly (once the epoch is finished, its jobs go).
+   * Operator override. The epoch's queued step job goes and the step after the applied one is
+   * queued at its own due time (nothing once the epoch is finished). A job of the applied step
+   * that a worker already holds finds the epoch past that step and ends quietly.
    */
   async applyEpochTransition(key: EpochKey, transition: EpochTransition): Promise<EpochRecord> {
     if (transition === EpochTransition.CANCEL) return this.cancelEpoch(key);
     if (EpochTransition[transition] === undefined) throw new InvalidInputError(`unknown transition ${transition}`, "transition");
     return this.store.transaction(async (tx) => {
-      await this.lockEpoch(tx, key);
-      const { epoch } = await this.store.applyTransitionIn(tx, { ...key, transition, source: TransitionSource.API, dueAt: null });
-      // A finished epoch has nothing left to schedule: drop its queued steps now.
-      if (isTerminal(epoch.state)) await this.jobs.unscheduleEpoch(tx, key);
+      const current = await this.lockEpoch(tx, key);
+      const { epoch } = await this.store.applyTransitionIn(tx, { ...key, transition, source: TransitionSource.API, dueAt: null, current });
+      await this.jobs.unscheduleEpoch(tx, key);
+      await queueNextStep(this.jobs, tx, epoch);
       return epoch;
     });
   }
@@ -126,15 +128,15 @@ export class LifecycleService<Tx> implements LifecycleCommands {
     const anchor = this.now();
     await this.store.topics.setActive(tx, topic.id, true, new Date(anchor));
     const { epoch } = await this.store.startEpochIn(tx, topic.id, anchor, TransitionSource.API);
-    await this.jobs.scheduleEpochSteps(tx, epoch);
+    await queueNextStep(this.jobs, tx, epoch);
     // Replaces a periodic job left from an earlier activation (its stale anchor would skip anyway).
     await this.jobs.schedulePeriodicStart(tx, { topicId: topic.id, anchor, index: 1 }, periodicStartAt(topic, anchor, 1));
     return (await this.store.topics.get(tx, topic.id))!;
   }
 
   private async cancelIn(tx: Tx, key: EpochKey, reason: string | null): Promise<EpochRecord> {
-    await this.lockEpoch(tx, key);
-    const { epoch } = await this.store.applyTransitionIn(tx, { ...key, transition: EpochTransition.CANCEL, source: TransitionSource.API, dueAt: null, reason });
+    const current = await this.lockEpoch(tx, key);
+    const { epoch } = await this.store.applyTransitionIn(tx, { ...key, transition: EpochTransition.CANCEL, source: TransitionSource.API, dueAt: null, reason, current });
     await this.jobs.unscheduleEpoch(tx, key);
     return epoch;
   }

@@ -3,38 +3,80 @@
  * of a topic. Each is one transaction that locks the row it decides on, so a step racing another
  * step, an operator override or a cancel sees the committed state; re-running a job after a crash
  * finds its work done and ends quietly (no transition is ever applied twice).
+ *
+ * Only an epoch's next step is queued: each transition queues the job of the step after it in its
+ * own transaction (see `queueNextStep`), so a step's prerequisite has always committed before its
+ * job exists. A next step that is already due (complete after close-reputer, at the same instant;
+ * every overdue step after downtime) is run by the same worker right after the commit, in a
+ * transaction of its own; its queued job is then only a safety net for a crash in between.
  */
 import {
   EpochTransition,
   TransitionSource,
   decideTask,
+  isTerminal,
   lifecycleSteps,
   periodicStartAt,
   periodicStartIndex,
+  requiredState,
   type EpochWindows,
   type LifecycleStep,
   type TaskDecision,
 } from "../domain/index.js";
 import type { Clock } from "./lifecycle-service.js";
 import type { JobSchedulerPort, LifecycleStorePort, PeriodicStart } from "./lifecycle-ports.js";
-import type { EpochKey, TransitionLogRecord } from "./records.js";
+import type { EpochKey, EpochRecord, TransitionLogRecord } from "./records.js";
 
-export type StepOutcome = TaskDecision | { readonly kind: "applied"; readonly record: TransitionLogRecord };
+export type StepOutcome =
+  | TaskDecision
+  | {
+      readonly kind: "applied";
+      readonly record: TransitionLogRecord;
+      /**
+       * With `chain`: the epoch's next step, already due, which the caller is to run now
+       * (`runStep(key, next.transition, { chained: true })`); its queued job is a safety net.
+       */
+      readonly next?: LifecycleStep;
+    };
 
 export type PeriodicOutcome =
   | { readonly kind: "started" | "already-started"; readonly index: number; readonly missed: number }
   | { readonly kind: "skip"; readonly reason: string };
 
-export interface ScheduledWorkRunner {
+export interface RunStepOptions {
   /**
-   * Apply `transition` to the epoch if it is due by state. When its prerequisite has not happened
-   * yet, the result is "wait"; with `requeueAt`, the step's job is rescheduled for then in the
+   * When the prerequisite has not happened yet, reschedule the step's job for this instant in the
    * same transaction (so a concurrent cancel, which removes the job, cannot be undone by it).
    */
-  runStep(key: EpochKey, transition: EpochTransition, opts?: { requeueAt?: number }): Promise<StepOutcome>;
+  readonly requeueAt?: number;
+  /**
+   * The caller runs the next step itself when it is already due: its job is then queued
+   * `CHAINED_STEP_GRACE_MS` later, unannounced, instead of at once, and the outcome carries it.
+   */
+  readonly chain?: boolean;
+  /** This call runs a step handed over by `chain`: once applied, its safety-net job goes. */
+  readonly chained?: boolean;
+  /**
+   * Awaited under the epoch's lock, after the decision and before anything is written: a worker
+   * opens the transaction a little ahead of the due instant and waits for it here, so only the
+   * writes lie between the instant and the transition.
+   */
+  readonly beforeWrite?: () => Promise<void>;
+}
+
+export interface ScheduledWorkRunner {
+  /** Apply `transition` to the epoch if it is due by state and queue the step after it. */
+  runStep(key: EpochKey, transition: EpochTransition, opts?: RunStepOptions): Promise<StepOutcome>;
   /** Start the topic's epoch `index` (or the current one after downtime) and schedule the next. */
   runPeriodicStart(job: PeriodicStart): Promise<PeriodicOutcome>;
 }
+
+/**
+ * How long after its predecessor's commit the safety-net job of a chained step becomes runnable:
+ * far longer than the worker needs to run the step itself, so the job normally never runs (it is
+ * removed by the step's transaction); it runs only when that worker died in between.
+ */
+export const CHAINED_STEP_GRACE_MS = 5_000;
 
 export class ScheduledWork<Tx> implements ScheduledWorkRunner {
   constructor(
@@ -43,24 +85,34 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
     private readonly now: Clock = Date.now,
   ) {}
 
-  runStep(key: EpochKey, transition: EpochTransition, opts: { requeueAt?: number } = {}): Promise<StepOutcome> {
+  runStep(key: EpochKey, transition: EpochTransition, opts: RunStepOptions = {}): Promise<StepOutcome> {
     return this.store.transaction(async (tx): Promise<StepOutcome> => {
-      const epoch = await this.store.epochs.get(tx, key, { forUpdate: true });
+      // The advisory lock serializes the epoch's transitions; reading without a row lock keeps this
+      // transaction id-less (not holding back the log's settled horizon) while it waits for its
+      // instant; the version compare-and-set of the write catches any writer bypassing the lock.
+      const epoch = await this.store.epochs.get(tx, key, { serialize: true });
       if (!epoch) return { kind: "skip", reason: "epoch not found" };
       const decision = decideTask(transition, epoch.state);
       if (decision.kind === "wait" && opts.requeueAt !== undefined) {
         const step = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
-        if (step) await this.jobs.requeueStep(tx, key, step, opts.requeueAt);
+        if (step) await this.jobs.scheduleStep(tx, key, step, { runAt: opts.requeueAt });
       }
       if (decision.kind !== "apply") return decision;
-      const { record } = await this.store.applyTransitionIn(tx, {
+      await opts.beforeWrite?.();
+      const { epoch: after, record } = await this.store.applyTransitionIn(tx, {
         ...key,
         transition,
         source: TransitionSource.SCHEDULER,
         dueAt: new Date(dueAt(epoch.windows, transition)),
         expectedVersion: epoch.version,
+        current: epoch,
       });
-      return { kind: "applied", record };
+      if (opts.chained) {
+        const self = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
+        if (self) await this.jobs.unscheduleStep(tx, key, self);
+      }
+      const next = await queueNextStep(this.jobs, tx, after, { chain: opts.chain === true, now: this.now() });
+      return next?.runNow ? { kind: "applied", record, next: next.step } : { kind: "applied", record };
     });
   }
 
@@ -80,13 +132,40 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
       const already = await this.store.epochs.existsStartedAt(tx, topic.id, startAt);
       if (!already) {
         const { epoch } = await this.store.startEpochIn(tx, topic.id, startAt, TransitionSource.SCHEDULER);
-        await this.jobs.scheduleEpochSteps(tx, epoch);
+        await queueNextStep(this.jobs, tx, epoch);
       }
       const next = { topicId: topic.id, anchor: job.anchor, index: index + 1 };
       await this.jobs.schedulePeriodicStart(tx, next, periodicStartAt(topic, job.anchor, next.index));
       return { kind: already ? "already-started" : "started", index, missed: index - job.index };
     });
   }
+}
+
+/** The step an epoch in its current state waits for; undefined once it is finished. */
+export function nextStep(epoch: EpochRecord): LifecycleStep | undefined {
+  if (isTerminal(epoch.state)) return undefined;
+  return lifecycleSteps(epoch.windows).find((s) => requiredState(s.transition) === epoch.state);
+}
+
+/**
+ * Queue the job of the epoch's next step, in the transaction that made it next. With `chain` and
+ * the step already due at `now`, the job is queued as an unannounced safety net
+ * `CHAINED_STEP_GRACE_MS` later and `runNow` tells the caller to run the step itself.
+ */
+export async function queueNextStep<Tx>(
+  jobs: JobSchedulerPort<Tx>,
+  tx: Tx,
+  epoch: EpochRecord,
+  opts: { chain?: boolean; now?: number } = {},
+): Promise<{ step: LifecycleStep; runNow: boolean } | undefined> {
+  const step = nextStep(epoch);
+  if (!step) return undefined;
+  if (opts.chain && opts.now !== undefined && step.dueAt <= opts.now) {
+    await jobs.scheduleStep(tx, epoch, step, { runAt: opts.now + CHAINED_STEP_GRACE_MS, announce: false });
+    return { step, runNow: true };
+  }
+  await jobs.scheduleStep(tx, epoch, step);
+  return { step, runNow: false };
 }
 
 /** The instant a step was due: its window time. */

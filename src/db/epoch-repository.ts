@@ -13,14 +13,32 @@ export class EpochRepository {
    * give the transaction an id: the waiter gets its id only after the holder committed, so the
    * transition log's (txid, id) order is each epoch's commit order. Call it before anything else
    * in the transaction writes or row-locks.
+   *
+   * With `serialize` (instead of `forUpdate`), only the advisory lock is taken and the row is read
+   * without a row lock: every transition of the epoch still queues behind the lock, and the
+   * transaction gets no id until it writes, so one opened ahead of a due instant (and waiting for
+   * it under the lock) does not hold back the log's settled horizon. Its UPDATE, a compare-and-set
+   * on the version, row-locks at the write.
    */
-  async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean } = {}): Promise<EpochRecord | null> {
-    if (opts.forUpdate) {
+  async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean; serialize?: boolean } = {}): Promise<EpochRecord | null> {
+    if (opts.forUpdate || opts.serialize) {
       await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`epoch-windows/epoch/${key.topicId}/${key.nonce}`}, 0))`;
     }
     const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await db.$queryRaw<EpochRow[]>`
       SELECT ${EPOCH_COLUMNS} FROM epoch WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} ${lock}`;
+    return rows[0] ? toEpochRecord(rows[0]) : null;
+  }
+
+  /**
+   * `updateState` stamping `updated_at` with the statement's clock rather than the transaction's
+   * start (a transaction opened ahead of a due instant must not date its change before it).
+   */
+  async updateStateNow(db: DbTx, key: EpochKey, expectedVersion: number, to: EpochState): Promise<EpochRecord | null> {
+    const rows = await db.$queryRaw<EpochRow[]>`
+      UPDATE epoch SET state = ${to}, version = version + 1, updated_at = clock_timestamp()
+      WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} AND version = ${expectedVersion}
+      RETURNING ${EPOCH_COLUMNS}`;
     return rows[0] ? toEpochRecord(rows[0]) : null;
   }
 

@@ -49,13 +49,14 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
 
   /** The same, inside a transaction the caller already holds. */
   async applyTransitionIn(tx: DbTx, cmd: TransitionCommand, followUp?: FollowUp<AppliedTransition>): Promise<AppliedTransition> {
-    const current = await this.epochs.get(tx, cmd);
+    const current = cmd.current ?? (await this.epochs.get(tx, cmd));
     if (!current) throw new NotFoundError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} not found`);
+    if (current.topicId !== cmd.topicId || current.nonce !== cmd.nonce) throw new Error("TransitionCommand.current is another epoch");
     if (cmd.expectedVersion !== undefined && cmd.expectedVersion !== current.version) {
       throw new ConflictError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} is at version ${current.version}, not ${cmd.expectedVersion}`);
     }
     const next = applyTransition(current, cmd.transition); // throws IllegalTransitionError
-    const epoch = await this.epochs.updateState(tx, cmd, current.version, next.to);
+    const epoch = await this.epochs.updateStateNow(tx, cmd, current.version, next.to);
     if (!epoch) {
       throw new ConflictError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} changed concurrently; ${EpochTransition[cmd.transition]} not applied`);
     }
@@ -97,10 +98,11 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
     if (!allocated) throw new NotFoundError(`topic ${topicId} not found`);
     const { topic, nonce } = allocated;
     const windows = computeWindows(topic, startAt);
-    await this.epochs.insert(tx, { topicId, nonce, state: EpochState.INIT, windows });
+    const inserted = await this.epochs.insert(tx, { topicId, nonce, state: EpochState.INIT, windows });
     const opened = await this.applyTransitionIn(tx, {
       topicId,
       nonce,
+      current: inserted,
       transition: EpochTransition.OPEN_WORKER_WINDOW,
       source,
       dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,

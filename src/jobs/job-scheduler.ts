@@ -2,12 +2,15 @@
  * The job-queue adapter: lifecycle jobs are rows in graphile-worker's queue, written with its SQL API
  * (add_job / remove_job) on the caller's transaction, so they commit or roll back with the state
  * change. Job keys (`<task>:<topicId>-<nonce>`) plus job_key_mode 'replace' make rescheduling
- * idempotent: a retried start replaces its jobs instead of failing on "already exists", and a key
- * held by a running job is moved to the new job (graphile-worker's rule), never duplicated.
+ * idempotent: a retried start replaces its job instead of failing on "already exists", and a key
+ * held by a running job is moved to the new job (graphile-worker's rule), never duplicated. Only an
+ * epoch's next step is queued (each transition queues its successor), so the queue holds about one
+ * job per live epoch (graphile-worker's fetch query cannot bound run_at with its index and filters
+ * every pending job on each look for work).
  */
-import type { JobSchedulerPort, PeriodicStart } from "../app/lifecycle-ports.js";
-import type { EpochKey, EpochRecord } from "../app/records.js";
-import { LIFECYCLE_TASKS, Task, epochJobKey, lifecycleSteps, periodicJobKey, type LifecycleStep } from "../domain/index.js";
+import type { JobSchedulerPort, PeriodicStart, ScheduleStepOptions } from "../app/lifecycle-ports.js";
+import type { EpochKey } from "../app/records.js";
+import { LIFECYCLE_TASKS, Task, epochJobKey, periodicJobKey, type LifecycleStep } from "../domain/index.js";
 import type { DbTx } from "../db/prisma-client.js";
 import { epochPayload, periodicPayload } from "./job-payloads.js";
 
@@ -40,22 +43,24 @@ export class PgJobScheduler implements JobSchedulerPort<DbTx> {
   /** The default lead equals WORKER_LEAD_MS's default; pass the configured value where there is one. */
   constructor(private readonly opts: JobSchedulerOptions = { leadMs: 100 }) {}
 
-  async scheduleEpochSteps(tx: DbTx, epoch: EpochRecord): Promise<void> {
+  async scheduleStep(tx: DbTx, key: EpochKey, step: LifecycleStep, opts: ScheduleStepOptions = {}): Promise<void> {
     await addJobs(
       tx,
-      lifecycleSteps(epoch.windows).map((s) => ({
-        task: s.task,
-        key: epochJobKey(s.task, epoch.topicId, epoch.nonce),
-        payload: epochPayload(epoch, s.dueAt),
-        runAt: s.dueAt - this.opts.leadMs,
-        priority: s.priority,
-      })),
+      [
+        {
+          task: step.task,
+          key: epochJobKey(step.task, key.topicId, key.nonce),
+          payload: epochPayload(key, step.dueAt),
+          runAt: opts.runAt ?? step.dueAt - this.opts.leadMs,
+          priority: step.priority,
+        },
+      ],
+      opts.announce ?? true,
     );
   }
 
-  async requeueStep(tx: DbTx, key: EpochKey, step: LifecycleStep, runAt: number): Promise<void> {
-    const payload = epochPayload(key, step.dueAt);
-    await addJobs(tx, [{ task: step.task, key: epochJobKey(step.task, key.topicId, key.nonce), payload, runAt, priority: step.priority }]);
+  async unscheduleStep(tx: DbTx, key: EpochKey, step: LifecycleStep): Promise<void> {
+    await removeJobs(tx, [epochJobKey(step.task, key.topicId, key.nonce)]);
   }
 
   async unscheduleEpoch(tx: DbTx, key: EpochKey): Promise<void> {
@@ -73,15 +78,18 @@ export class PgJobScheduler implements JobSchedulerPort<DbTx> {
   }
 }
 
-/** One round trip for all jobs, plus a notification of their run_at instants for the workers' timers. */
-async function addJobs(tx: DbTx, specs: readonly JobSpec[]): Promise<void> {
+/**
+ * One round trip for all jobs, plus (when `announce`) a notification of their run_at instants for the
+ * workers' timers; without it a job is found by the timers' periodic re-read or a worker's poll.
+ */
+async function addJobs(tx: DbTx, specs: readonly JobSpec[], announce = true): Promise<void> {
   if (specs.length === 0) return;
-  const runAts = specs.map((s) => s.runAt).join(",");
+  const runAts = announce ? specs.map((s) => s.runAt).join(",") : "";
   await tx.$executeRaw`
     SELECT count(graphile_worker.add_job(
              s.task, s.payload::json, run_at => s.run_at::timestamptz, max_attempts => ${MAX_ATTEMPTS}::int,
              job_key => s.key, priority => s.priority, job_key_mode => 'replace')) AS n,
-           pg_notify(${JOBS_DUE_CHANNEL}, ${runAts}) AS notified
+           CASE WHEN ${runAts}::text <> '' THEN pg_notify(${JOBS_DUE_CHANNEL}, ${runAts}::text) END AS notified
     FROM unnest(${specs.map((s) => s.task)}::text[], ${specs.map((s) => s.key)}::text[],
                 ${specs.map((s) => JSON.stringify(s.payload))}::text[], ${specs.map((s) => new Date(s.runAt).toISOString())}::text[],
                 ${specs.map((s) => s.priority)}::int[]) AS s(task, key, payload, run_at, priority)`;

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from "node:events";
 import { run, type WorkerEvents, type WorkerPool } from "graphile-worker";
+import pg from "pg";
 import type { ScheduledWorkRunner } from "../app/scheduled-work.js";
 import type { Config } from "../config/config.js";
 import { queueLogger } from "../jobs/queue-logger.js";
@@ -59,20 +60,47 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   events.on("pool:create", ({ workerPool }) => {
     pool = workerPool;
   });
-  const runner = await run({
+  // graphile-worker's own connections: its listener, job fetches and (batched) completions. Its
+  // writes only lock, unlock and delete jobs, so they need not wait for the WAL flush: after a
+  // server crash a lost lock frees the job and a lost delete runs it again, and every task re-checks
+  // state under the epoch's lock. The lifecycle transactions (Prisma's pool) keep synchronous commits.
+  // Connections open on demand: with the local queue and batched completions only a few are used.
+  const queuePool = new pg.Pool({
     connectionString: opts.connectionString,
-    concurrency: opts.concurrency,
-    maxPoolSize: opts.concurrency + 2,
-    pollInterval: opts.pollIntervalMs,
-    noHandleSignals: true, // the process entry point owns signals
-    taskList: lifecycleTaskList({ work: opts.work, waitRetryMs: opts.waitRetryMs }),
-    parsedCronItems: [],
-    // The pool fetches due jobs in one query and hands them to its slots: the queue's index cannot
-    // bound run_at, so one query per slot per wake-up would cost the database far more.
-    preset: { worker: { localQueue: { size: opts.concurrency } } },
-    events,
-    logger,
+    max: opts.concurrency + 2,
+    options: "-c synchronous_commit=off",
   });
+  // An idle or checked-out client's error (e.g. the server restarted) must not crash the process:
+  // the pool drops the client, and graphile-worker's query fails and is retried.
+  const onPoolError = (e: Error) => logger.error(`scheduler queue connection: ${e.message}`);
+  queuePool.on("error", onPoolError);
+  queuePool.on("connect", (client) => client.on("error", onPoolError));
+  let runner;
+  try {
+    runner = await run({
+      pgPool: queuePool,
+      concurrency: opts.concurrency,
+      pollInterval: opts.pollIntervalMs,
+      noHandleSignals: true, // the process entry point owns signals
+      taskList: lifecycleTaskList({ work: opts.work, waitRetryMs: opts.waitRetryMs }),
+      parsedCronItems: [],
+      preset: {
+        worker: {
+          // The pool fetches due jobs in one query and hands them to its slots: the queue's index
+          // cannot bound run_at, so one query per slot per wake-up would cost the database far more.
+          localQueue: { size: opts.concurrency },
+          // Completions of jobs finishing together go in one statement.
+          completeJobBatchDelay: 5,
+          failJobBatchDelay: 5,
+        },
+      },
+      events,
+      logger,
+    });
+  } catch (e) {
+    await queuePool.end().catch(() => {});
+    throw e;
+  }
   if (!pool) throw new Error("graphile-worker did not report its worker pool");
   const workerPool: WorkerPool = pool;
   const nudge = (count: number) => {
@@ -96,9 +124,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     await timer.start();
   } catch (e) {
     await Promise.allSettled([timer.stop(), runner.stop(), sweeper.stop()]);
+    await queuePool.end().catch(() => {});
     throw e;
   }
 
+  // Stopped by an error rather than stop(): its connections go too.
+  runner.promise.catch(() => queuePool.end().catch(() => {}));
   let stopping: Promise<void> | undefined;
   return {
     poolId: workerPool.id,
@@ -108,6 +139,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       stopping ??= (async () => {
         await timer.stop();
         await runner.stop().catch(() => {});
+        await queuePool.end().catch(() => {});
         await sweeper.stop();
       })();
       return stopping;

@@ -1,6 +1,10 @@
 /** The lifecycle commands and scheduled work against a real database, without a worker running. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import type { JobSchedulerPort } from "../../src/app/lifecycle-ports.js";
+import type { EpochKey } from "../../src/app/records.js";
+import { CHAINED_STEP_GRACE_MS, nextStep } from "../../src/app/scheduled-work.js";
 import {
   ConflictError,
   EpochState,
@@ -14,9 +18,11 @@ import {
   lifecycleSteps,
   makeNonce,
   periodicJobKey,
+  type TaskName,
 } from "../../src/domain/index.js";
+import { JOBS_DUE_CHANNEL } from "../../src/jobs/job-scheduler.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { LEAD_MS, epochLog, lifecycleFor, pendingJobs } from "../helpers/lifecycle.js";
+import { LEAD_MS, epochLog, lifecycleFor, pendingJobs, type JobRow } from "../helpers/lifecycle.js";
 
 const settings = { epochLength: 10, groundTruthLag: 15, workerSubmissionWindow: 5 };
 
@@ -50,7 +56,26 @@ describe("lifecycle service", () => {
     assert.equal(await db.prisma.epoch.count(), 0);
   });
 
-  it("activation starts the first epoch at once and queues its steps and the periodic start", async () => {
+  /** The queued jobs of one epoch. */
+  const jobsOf = async (key: EpochKey) => (await pendingJobs(db)).filter((j) => j.payload.topicId === `${key.topicId}` && j.payload.nonce === `${key.nonce}`);
+  /** What a worker does when it claims a job and finishes it: the job leaves the queue. */
+  const takeJob = async (key: EpochKey, task: TaskName): Promise<JobRow> => {
+    const job = (await jobsOf(key)).find((j) => j.key === epochJobKey(task, key.topicId, key.nonce));
+    assert.ok(job, `${task} is queued`);
+    await db.prisma.$executeRaw`DELETE FROM graphile_worker._private_jobs WHERE key = ${job.key}`;
+    return job;
+  };
+  /** The job of one step, due (and payload dueAt) at `dueAt`, claimable LEAD_MS before it. */
+  const stepJob = (key: EpochKey, task: TaskName, dueAt: number, priority = 0) => ({
+    key: epochJobKey(task, key.topicId, key.nonce),
+    task,
+    runAt: dueAt - LEAD_MS,
+    priority,
+    payload: { topicId: `${key.topicId}`, nonce: `${key.nonce}`, dueAt },
+  });
+  const shape = (jobs: JobRow[]) => jobs.map((j) => ({ key: j.key, task: j.task_identifier, runAt: j.run_at.getTime(), priority: j.priority, payload: j.payload }));
+
+  it("activation starts the first epoch at once and queues only its next step and the periodic start", async () => {
     const topic = await lc.commands.createTopic({ ...settings, active: true });
     assert.equal(topic.active, true);
     assert.equal(topic.activatedAt?.getTime(), clock);
@@ -60,18 +85,14 @@ describe("lifecycle service", () => {
     assert.deepEqual(epoch?.windows, computeWindows(settings, clock));
 
     const jobs = (await pendingJobs(db)).filter((j) => j.payload.topicId === `${topic.id}`);
-    const expected = [
-      ...lifecycleSteps(computeWindows(settings, clock)).map((s) => ({ key: epochJobKey(s.task, topic.id, nonce), at: s.dueAt, priority: s.priority })),
-      { key: periodicJobKey(topic.id), at: clock + 10_000, priority: 0 },
-    ];
+    const w = computeWindows(settings, clock);
     assert.deepEqual(
-      jobs.map((j) => ({ key: j.key, at: j.run_at.getTime() + LEAD_MS, priority: j.priority })).sort((a, b) => a.key!.localeCompare(b.key!)),
-      expected.sort((a, b) => a.key.localeCompare(b.key)),
+      shape(jobs).sort((a, b) => a.key!.localeCompare(b.key!)),
+      [
+        stepJob({ topicId: topic.id, nonce }, Task.CLOSE_WORKER_WINDOW, w.workerCloseAt),
+        { key: periodicJobKey(topic.id), task: Task.START_NEW_EPOCH, runAt: clock + 10_000 - LEAD_MS, priority: 0, payload: { topicId: `${topic.id}`, anchor: clock, index: 1, dueAt: clock + 10_000 } },
+      ].sort((a, b) => a.key.localeCompare(b.key)),
     );
-    const complete = jobs.find((j) => j.task_identifier === Task.COMPLETE)!;
-    const closeReputer = jobs.find((j) => j.task_identifier === Task.CLOSE_REPUTER_WINDOW)!;
-    assert.equal(complete.run_at.getTime(), closeReputer.run_at.getTime());
-    assert.ok(complete.priority > closeReputer.priority, "complete runs after close at the same instant");
     // Activating again is a no-op.
     assert.deepEqual(await lc.commands.activateTopic(topic.id), await lc.store.topics.get(db.prisma, topic.id));
   });
@@ -93,6 +114,8 @@ describe("lifecycle service", () => {
     const epoch = await lc.commands.startEpoch(topic.id);
     const closed = await lc.commands.applyEpochTransition(epoch, EpochTransition.CLOSE_WORKER_WINDOW);
     assert.equal(closed.state, EpochState.WAITING_GROUND_TRUTH);
+    // The overridden step's job is gone; the next one is queued at its own time.
+    assert.deepEqual(shape(await jobsOf(epoch)), [stepJob(epoch, Task.OPEN_REPUTER_WINDOW, epoch.windows.reputerOpenAt)]);
     assert.equal((await lc.work.runStep(epoch, EpochTransition.CLOSE_WORKER_WINDOW)).kind, "skip");
     // A step whose prerequisite has not happened waits (and is re-queued when asked).
     assert.equal((await lc.work.runStep(epoch, EpochTransition.COMPLETE)).kind, "wait");
@@ -100,8 +123,89 @@ describe("lifecycle service", () => {
     assert.equal((await lc.work.runStep(epoch, EpochTransition.COMPLETE, { requeueAt: retryAt })).kind, "wait");
     const requeued = (await pendingJobs(db)).find((j) => j.key === epochJobKey(Task.COMPLETE, topic.id, epoch.nonce));
     assert.equal(requeued?.run_at.getTime(), retryAt);
+    assert.deepEqual(requeued?.payload, { topicId: `${topic.id}`, nonce: `${epoch.nonce}`, dueAt: epoch.windows.reputerCloseAt });
     const log = await epochLog(lc, topic.id, epoch.nonce);
     assert.deepEqual(log.map((r) => [r.transition, r.source]), [[EpochTransition.OPEN_WORKER_WINDOW, 1], [EpochTransition.CLOSE_WORKER_WINDOW, 1]]);
+    // Overriding up to the reputer close queues complete at its due time; completing leaves nothing.
+    await lc.commands.applyEpochTransition(epoch, EpochTransition.OPEN_REPUTER_WINDOW);
+    await lc.commands.applyEpochTransition(epoch, EpochTransition.CLOSE_REPUTER_WINDOW);
+    assert.deepEqual(shape(await jobsOf(epoch)), [stepJob(epoch, Task.COMPLETE, epoch.windows.reputerCloseAt, 1)]);
+    await lc.commands.applyEpochTransition(epoch, EpochTransition.COMPLETE);
+    assert.deepEqual(await jobsOf(epoch), []);
+  });
+
+  it("each step queues exactly its successor in its own transaction; complete is handed to the worker that closed", async () => {
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    const announced: number[] = [];
+    listener.on("notification", (m) => announced.push(...(m.payload ?? "").split(",").filter(Boolean).map(Number)));
+    await listener.query(`LISTEN "${JOBS_DUE_CHANNEL}"`);
+    const heard = async () => {
+      await listener.query("SELECT 1"); // notifications of committed transactions arrive before its reply
+      return announced.splice(0);
+    };
+    try {
+      const topic = await lc.commands.createTopic(settings);
+      const epoch = await lc.commands.startEpoch(topic.id);
+      const w = epoch.windows;
+      const step = (t: EpochTransition) => lifecycleSteps(w).find((s) => s.transition === t)!;
+      assert.deepEqual(shape(await jobsOf(epoch)), [stepJob(epoch, Task.CLOSE_WORKER_WINDOW, w.workerCloseAt)]);
+      assert.deepEqual(await heard(), [w.workerCloseAt - LEAD_MS], "the job was announced to the workers' timers");
+      assert.deepEqual(nextStep(epoch), step(EpochTransition.CLOSE_WORKER_WINDOW));
+
+      const chain: Array<[EpochTransition, TaskName, TaskName, number]> = [
+        [EpochTransition.CLOSE_WORKER_WINDOW, Task.CLOSE_WORKER_WINDOW, Task.OPEN_REPUTER_WINDOW, w.reputerOpenAt],
+        [EpochTransition.OPEN_REPUTER_WINDOW, Task.OPEN_REPUTER_WINDOW, Task.CLOSE_REPUTER_WINDOW, w.reputerCloseAt],
+      ];
+      for (const [transition, task, nextTask, nextDue] of chain) {
+        clock = step(transition).dueAt;
+        await takeJob(epoch, task);
+        const outcome = await lc.work.runStep(epoch, transition, { chain: true });
+        assert.equal(outcome.kind, "applied");
+        assert.equal(outcome.kind === "applied" && outcome.next, undefined, "the next step is not due yet: a worker will claim it");
+        assert.deepEqual(shape(await jobsOf(epoch)), [stepJob(epoch, nextTask, nextDue)], `after ${EpochTransition[transition]}`);
+        assert.deepEqual(await heard(), [nextDue - LEAD_MS]);
+      }
+
+      // Close-reputer: complete is due at the same instant, so the same worker runs it next; the
+      // queued complete job is a safety net (not announced, claimable only after the grace).
+      clock = w.reputerCloseAt + 3;
+      await takeJob(epoch, Task.CLOSE_REPUTER_WINDOW);
+      const closed = await lc.work.runStep(epoch, EpochTransition.CLOSE_REPUTER_WINDOW, { chain: true });
+      assert.equal(closed.kind, "applied");
+      assert.deepEqual(closed.kind === "applied" && closed.next, step(EpochTransition.COMPLETE));
+      assert.deepEqual(shape(await jobsOf(epoch)), [{ ...stepJob(epoch, Task.COMPLETE, w.reputerCloseAt, 1), runAt: clock + CHAINED_STEP_GRACE_MS }]);
+      assert.deepEqual(await heard(), []);
+      const completed = await lc.work.runStep(epoch, EpochTransition.COMPLETE, { chain: true, chained: true });
+      assert.equal(completed.kind, "applied");
+      assert.deepEqual(await jobsOf(epoch), [], "the completing transaction removed the safety net");
+
+      const log = await epochLog(lc, topic.id, epoch.nonce);
+      assert.deepEqual(
+        log.map((r) => [r.transition, r.dueAt?.getTime() ?? null]),
+        [
+          [EpochTransition.OPEN_WORKER_WINDOW, null],
+          [EpochTransition.CLOSE_WORKER_WINDOW, w.workerCloseAt],
+          [EpochTransition.OPEN_REPUTER_WINDOW, w.reputerOpenAt],
+          [EpochTransition.CLOSE_REPUTER_WINDOW, w.reputerCloseAt],
+          [EpochTransition.COMPLETE, w.reputerCloseAt],
+        ],
+      );
+      assert.equal((await lc.store.epochs.get(db.prisma, epoch))?.state, EpochState.COMPLETED);
+
+      // Without `chain` (or when the step is not due yet) complete is queued for a worker at its time.
+      const other = await lc.commands.startEpoch(topic.id);
+      await lc.commands.applyEpochTransition(other, EpochTransition.CLOSE_WORKER_WINDOW);
+      await lc.commands.applyEpochTransition(other, EpochTransition.OPEN_REPUTER_WINDOW);
+      clock = other.windows.reputerCloseAt;
+      await takeJob(other, Task.CLOSE_REPUTER_WINDOW);
+      const plain = await lc.work.runStep(other, EpochTransition.CLOSE_REPUTER_WINDOW);
+      assert.equal(plain.kind === "applied" && plain.next, undefined);
+      assert.deepEqual(shape(await jobsOf(other)), [stepJob(other, Task.COMPLETE, other.windows.reputerCloseAt, 1)]);
+      await lc.commands.cancelEpoch(other);
+    } finally {
+      await listener.end();
+    }
   });
 
   it("cancelling an epoch removes its pending jobs; cancelling again is illegal", async () => {
@@ -112,7 +216,7 @@ describe("lifecycle service", () => {
     assert.equal(cancelled.state, EpochState.CANCELLED);
     const keys = (await pendingJobs(db)).map((j) => j.key);
     assert.ok(!keys.some((k) => k?.endsWith(`:${topic.id}-${a.nonce}`)), "no job left for the cancelled epoch");
-    assert.equal(keys.filter((k) => k?.endsWith(`:${topic.id}-${b.nonce}`)).length, 4);
+    assert.deepEqual(keys.filter((k) => k?.endsWith(`:${topic.id}-${b.nonce}`)), [epochJobKey(Task.CLOSE_WORKER_WINDOW, topic.id, b.nonce)], "the other epoch keeps its one queued step");
     await assert.rejects(lc.commands.cancelEpoch(a), IllegalTransitionError);
     const log = await epochLog(lc, topic.id, a.nonce);
     assert.equal(log.at(-1)?.reason, "operator");
@@ -148,13 +252,15 @@ describe("lifecycle service", () => {
     const topic = await lc.commands.createTopic(settings);
     const epoch = await lc.commands.startEpoch(topic.id);
     const before = await pendingJobs(db);
-    const jobs = (lc.commands as unknown as { jobs: { scheduleEpochSteps(tx: unknown, e: unknown): Promise<void> } }).jobs;
+    const jobs = (lc.commands as unknown as { jobs: JobSchedulerPort<unknown> }).jobs;
+    const step = nextStep(epoch)!;
     await lc.store.transaction(async (tx) => {
-      await jobs.scheduleEpochSteps(tx, epoch);
-      await jobs.scheduleEpochSteps(tx, epoch);
+      await jobs.scheduleStep(tx, epoch, step);
+      await jobs.scheduleStep(tx, epoch, step);
     });
-    await lc.store.transaction((tx) => jobs.scheduleEpochSteps(tx, epoch));
-    assert.deepEqual((await pendingJobs(db)).map((j) => [j.key, j.run_at.getTime()]), before.map((j) => [j.key, j.run_at.getTime()]));
+    await lc.store.transaction((tx) => jobs.scheduleStep(tx, epoch, step));
+    assert.deepEqual(shape(await pendingJobs(db)), shape(before));
+    assert.deepEqual(shape(await jobsOf(epoch)), [stepJob(epoch, Task.CLOSE_WORKER_WINDOW, epoch.windows.workerCloseAt)]);
   });
 
   it("updating settings affects only future epochs and keeps periodic starts aligned", async () => {

@@ -2,11 +2,12 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import { EpochState, EpochTransition, computeWindows } from "../../src/domain/index.js";
+import { CHAINED_STEP_GRACE_MS } from "../../src/app/scheduled-work.js";
+import { EpochState, EpochTransition, Task, computeWindows, epochJobKey } from "../../src/domain/index.js";
 import type { WorkerHandle } from "../../src/worker/runner.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { assertLifecycleLog } from "../helpers/lifecycle-assertions.js";
-import { epochLog, lifecycleFor, pendingJobs, startTestWorker, waitFor } from "../helpers/lifecycle.js";
+import { LEAD_MS, epochLog, lifecycleFor, pendingJobs, startTestWorker, waitFor } from "../helpers/lifecycle.js";
 
 describe("scheduler worker", () => {
   let db: TestDatabase;
@@ -53,10 +54,17 @@ describe("scheduler worker", () => {
     const settings = { epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 1 };
     const topic = await lc.commands.createTopic({ ...settings, active: true });
     const anchor = topic.activatedAt!.getTime();
-    await waitFor(
-      "two completed epochs",
-      async () => (await epochsOf(topic.id)).filter((e) => e.state === EpochState.COMPLETED).length >= 2,
-    );
+    let samples = 0;
+    await waitFor("two completed epochs", async () => {
+      // Only an epoch's next step is queued: never two claimable jobs for one epoch.
+      const waiting = (await pendingJobs(db)).filter((j) => j.payload.topicId === `${topic.id}` && j.payload.nonce !== undefined && j.locked_by === null);
+      const perEpoch = new Map<unknown, string[]>();
+      for (const j of waiting) perEpoch.set(j.payload.nonce, [...(perEpoch.get(j.payload.nonce) ?? []), j.task_identifier]);
+      for (const [nonce, tasks] of perEpoch) assert.equal(tasks.length, 1, `epoch ${nonce}: one queued step, not ${tasks.join(", ")}`);
+      samples++;
+      return (await epochsOf(topic.id)).filter((e) => e.state === EpochState.COMPLETED).length >= 2;
+    });
+    assert.ok(samples > 10);
     await lc.commands.deactivateTopic(topic.id);
     await quiet(topic.id);
 
@@ -67,6 +75,26 @@ describe("scheduler worker", () => {
       assertLifecycleLog(epoch, await epochLog(lc, topic.id, epoch.nonce), { openedByApi: n === 0 });
     }
     assert.equal(epochs.filter((e) => e.state === EpochState.COMPLETED).length >= 2, true);
+  });
+
+  it("a worker that dies between close-reputer and complete: the queued safety net completes the epoch", async () => {
+    const topic = await lc.commands.createTopic({ epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 1 });
+    const epoch = await lc.commands.startEpoch(topic.id);
+    await waitFor("reputer window open", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.REPUTER_SUBMISSION);
+    // Take the close-reputer job away from the worker and play a worker that commits the close and
+    // then dies: the complete it was handed is never run by it.
+    const taken = await db.prisma.$executeRaw`
+      DELETE FROM graphile_worker._private_jobs WHERE key = ${epochJobKey(Task.CLOSE_REPUTER_WINDOW, epoch.topicId, epoch.nonce)} AND locked_by IS NULL`;
+    assert.equal(taken, 1, "the close-reputer job was queued and not claimed yet");
+    await sleep(Math.max(0, epoch.windows.reputerCloseAt - Date.now()));
+    const closed = await lc.work.runStep(epoch, EpochTransition.CLOSE_REPUTER_WINDOW, { chain: true });
+    const closedAt = Date.now();
+    assert.equal(closed.kind === "applied" && closed.next?.transition, EpochTransition.COMPLETE);
+    await waitFor("completed by the safety net", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.COMPLETED, CHAINED_STEP_GRACE_MS + 10_000);
+    const log = await epochLog(lc, topic.id, epoch.nonce);
+    assert.ok(log.at(-1)!.at.getTime() >= closedAt + CHAINED_STEP_GRACE_MS - LEAD_MS, "not before the grace: it was the safety net");
+    assertLifecycleLog((await lc.store.epochs.get(db.prisma, epoch))!, log, { openedByApi: true });
+    await quiet(topic.id);
   });
 
   it("cancelling mid-way stops every later transition of that epoch", async () => {
