@@ -18,7 +18,7 @@ import { createLogger } from "../observability/logger.js";
 import { startLiveTransitions } from "../pubsub/live-transitions.js";
 import { apiSecurityFromConfig } from "./api-security.js";
 import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
-import { createProcessMetrics } from "./process-metrics.js";
+import { createProcessMetrics, transitionMetrics } from "./process-metrics.js";
 import { startStatusLine } from "./status-line.js";
 
 let config;
@@ -35,7 +35,6 @@ const demo = config.DEMO || process.argv.includes("--demo");
 const database = await openServiceDatabase(config, (m) => log.info(m));
 if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, "applied migrations");
 const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
-const lifecycle = createLifecycle(prisma, config);
 const readModel = new PrismaReadModel(prisma);
 
 const live = await startLiveTransitions(database.url, new PrismaSettledLogReader(prisma), {
@@ -45,6 +44,8 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
   log: (msg) => log.warn(msg),
 });
 
+const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
+const lifecycle = createLifecycle(prisma, config, Date.now, transitionMetrics(metrics));
 const worker = config.RUN_WORKER ? await startLifecycleWorker(config, database.url, lifecycle) : null;
 let workerAlive = worker !== null;
 worker?.done.catch((err: unknown) => {
@@ -65,7 +66,6 @@ const security = await apiSecurityFromConfig(config);
 if (!security.authenticator.policy.enabled) {
   log.warn("authentication is OFF: no API_KEYS, JWT_SECRET or JWT_PUBLIC_KEY configured, so anyone may mutate; configure one before exposing this API");
 }
-const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
 const api = await createApiServer({
   config,
   readModel,

@@ -5,7 +5,7 @@
 import { LifecycleService } from "../app/lifecycle-service.js";
 import { ScheduledWork } from "../app/scheduled-work.js";
 import type { Config } from "../config/config.js";
-import { LifecycleStore } from "../db/lifecycle-store.js";
+import { LifecycleStore, type CommitObserver } from "../db/lifecycle-store.js";
 import type { Db, DbTx } from "../db/prisma-client.js";
 import { PgJobScheduler } from "../jobs/job-scheduler.js";
 import { startWorker, workerOptionsFromConfig, type WorkerHandle } from "../worker/runner.js";
@@ -17,8 +17,13 @@ export interface Lifecycle {
   readonly work: ScheduledWork<DbTx>;
 }
 
-export function createLifecycle(prisma: Db, config: Pick<Config, "WORKER_LEAD_MS">, now: () => number = Date.now): Lifecycle {
-  const store = new LifecycleStore(prisma);
+export function createLifecycle(
+  prisma: Db,
+  config: Pick<Config, "WORKER_LEAD_MS">,
+  now: () => number = Date.now,
+  onCommitted?: CommitObserver,
+): Lifecycle {
+  const store = new LifecycleStore(prisma, onCommitted);
   const jobs = new PgJobScheduler({ leadMs: config.WORKER_LEAD_MS });
   return { commands: new LifecycleService(store, jobs, now), work: new ScheduledWork(store, jobs, now) };
 }

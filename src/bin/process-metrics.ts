@@ -1,4 +1,6 @@
 /** The gauges every process registers over the shared database, and the API's live ones. */
+import type { CommitObserver } from "../db/lifecycle-store.js";
+import { EpochTransition, TransitionSource } from "../domain/index.js";
 import { epochsByState, openWindowsByTopic, pendingJobs } from "../db/metrics-queries.js";
 import type { Db } from "../db/prisma-client.js";
 import { METRIC_NAMES, Metrics } from "../observability/metrics.js";
@@ -20,4 +22,15 @@ export function createProcessMetrics(prisma: Db, opts: { feed?: TransitionFeed; 
     ]);
   }
   return metrics;
+}
+
+/** Counts committed transitions and observes the scheduler's lateness (at − dueAt). */
+export function transitionMetrics(metrics: Metrics): CommitObserver {
+  return (records) => {
+    for (const r of records) {
+      const transition = EpochTransition[r.transition] ?? String(r.transition);
+      metrics.transitions.inc({ transition, source: TransitionSource[r.source] ?? String(r.source) });
+      if (r.dueAt) metrics.lateness.observe({ transition }, Math.max(0, r.at.getTime() - r.dueAt.getTime()) / 1000);
+    }
+  };
 }

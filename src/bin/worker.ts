@@ -10,7 +10,7 @@ import { prepareDatabase } from "../db/setup.js";
 import { createLogger } from "../observability/logger.js";
 import { startOpsServer } from "../observability/ops-server.js";
 import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
-import { createProcessMetrics } from "./process-metrics.js";
+import { createProcessMetrics, transitionMetrics } from "./process-metrics.js";
 
 let config: Config;
 try {
@@ -26,12 +26,13 @@ const log = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 
 await prepareDatabase(url);
 // Jobs hold a connection only for their transaction (not while waiting for their instant).
 const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
-const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config));
+const metrics = createProcessMetrics(prisma, { pool });
+const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config, Date.now, transitionMetrics(metrics)));
 let alive = true;
 const ops = await startOpsServer({
   port: config.WORKER_PORT,
   host: config.HOST,
-  metrics: createProcessMetrics(prisma, { pool }),
+  metrics,
   readiness: [
     databaseCheck(prisma),
     migrationsCheck(prisma),

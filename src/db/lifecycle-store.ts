@@ -21,6 +21,7 @@ import {
   computeWindows,
   formatNonce,
 } from "../domain/index.js";
+import type { TransitionLogRecord } from "../app/records.js";
 import { EpochRepository } from "./epoch-repository.js";
 import type { Db, DbTx } from "./prisma-client.js";
 import { TopicRepository } from "./topic-repository.js";
@@ -28,6 +29,9 @@ import { TransitionLogRepository } from "./transition-log-repository.js";
 
 // The command and result types belong to the application's port; re-exported for existing callers.
 export type { AppliedTransition, StartedEpoch, TransitionCommand };
+
+/** Told about transition records after their transaction committed. */
+export type CommitObserver = (records: readonly TransitionLogRecord[]) => void;
 
 /** Runs inside the transaction after the write; throwing rolls everything back. */
 export type FollowUp<R> = PortFollowUp<DbTx, R>;
@@ -37,10 +41,33 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
   readonly topics = new TopicRepository();
   readonly log = new TransitionLogRepository();
 
-  constructor(readonly db: Db) {}
+  /** Records appended per open transaction, handed to `onCommitted` once it has committed. */
+  private readonly appended = new WeakMap<object, TransitionLogRecord[]>();
 
-  transaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
-    return this.db.$transaction(fn, { maxWait: 10_000, timeout: 30_000 });
+  /** `onCommitted` hears of every transition after its transaction commits (for metrics). */
+  constructor(
+    readonly db: Db,
+    private readonly onCommitted?: CommitObserver,
+  ) {}
+
+  async transaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
+    const options = { maxWait: 10_000, timeout: 30_000 };
+    if (!this.onCommitted) return this.db.$transaction(fn, options);
+    let handle: object | undefined;
+    const result = await this.db.$transaction((tx) => {
+      handle = tx;
+      return fn(tx);
+    }, options);
+    const records = handle && this.appended.get(handle);
+    if (records?.length) {
+      this.appended.delete(handle!);
+      try {
+        this.onCommitted(records);
+      } catch {
+        // An observer's failure must not turn a committed transition into an error.
+      }
+    }
+    return result;
   }
 
   applyTransition(cmd: TransitionCommand, followUp?: FollowUp<AppliedTransition>): Promise<AppliedTransition> {
@@ -70,6 +97,11 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
       source: cmd.source,
       reason: cmd.reason ?? null,
     });
+    if (this.onCommitted) {
+      const list = this.appended.get(tx);
+      if (list) list.push(record);
+      else this.appended.set(tx, [record]);
+    }
     const result = { epoch, record };
     if (followUp) await followUp(tx, result);
     return result;

@@ -1,0 +1,75 @@
+/**
+ * Operability against a real API process with its in-process worker: after a short lifecycle,
+ * /metrics counts exactly the transitions in the log (by transition and source) and observed the
+ * scheduler's lateness; /readyz turns 503 when the database goes away.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { dropDatabase } from "../../src/db/admin.js";
+import { toStored } from "../../src/db/uint64-column.js";
+import { spawnApi } from "../helpers/api-process.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+const NAMES = ["OPEN_WORKER_WINDOW", "CLOSE_WORKER_WINDOW", "OPEN_REPUTER_WINDOW", "CLOSE_REPUTER_WINDOW", "COMPLETE", "CANCEL"];
+const SOURCES = ["SCHEDULER", "API"];
+
+function samples(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const [series, value] = line.split(/ (?=[^ ]+$)/) as [string, string];
+    out.set(series.slice(name.length), Number(value));
+  }
+  return out;
+}
+
+describe("metrics and readiness (real process)", { timeout: 120_000 }, () => {
+  let db: TestDatabase;
+  let dropped = false;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    if (!dropped) await db.close();
+    else await db.prisma.$disconnect().catch(() => {});
+  });
+
+  it("counts every committed transition and goes unready without its database", async () => {
+    const api = await spawnApi(db.url, { RUN_WORKER: "true" });
+    await api.gql(`mutation { createTopic(input: { id: "3", epochLength: 1, groundTruthLag: 1, workerSubmissionWindow: 1, active: true }) { id } }`);
+    await new Promise((r) => setTimeout(r, 3500)); // a few epochs start, the first ones complete
+    await api.gql(`mutation { deactivateTopic(id: "3") { active } }`);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const rows = await db.prisma.$queryRaw<{ transition: number; source: number; n: number }[]>`
+      SELECT transition, source, count(*)::int AS n FROM transition_record WHERE topic_id = ${toStored(3n)} GROUP BY 1, 2`;
+    assert.ok(rows.some((r) => r.transition === 4), "some epoch completed");
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    const counted = samples(text, "epoch_windows_transitions_total");
+    for (const r of rows) {
+      const key = `{transition="${NAMES[r.transition]}",source="${SOURCES[r.source]}"}`;
+      assert.equal(counted.get(key), r.n, `${key}: metrics ${counted.get(key)} vs log ${r.n}`);
+    }
+    const total = [...counted.values()].reduce((a, b) => a + b, 0);
+    assert.equal(total, rows.reduce((a, r) => a + r.n, 0), "no transition counted that is not in the log");
+    const scheduled = rows.filter((r) => r.source === 0).reduce((a, r) => a + r.n, 0);
+    const lateness = samples(text, "epoch_windows_scheduler_lateness_seconds_count");
+    assert.equal([...lateness.values()].reduce((a, b) => a + b, 0), scheduled, "lateness observed once per scheduled transition");
+    assert.ok(samples(text, "epoch_windows_graphql_request_duration_seconds_count").size > 0);
+    assert.equal((await fetch(`${api.url}/readyz`)).status, 200);
+
+    // The database goes away: readiness turns 503 (liveness stays up).
+    await db.prisma.$disconnect();
+    await dropDatabase(process.env.TEST_ADMIN_URL!, db.name);
+    dropped = true;
+    const deadline = Date.now() + 15_000;
+    let status = 200;
+    while (Date.now() < deadline) {
+      status = (await fetch(`${api.url}/readyz`)).status;
+      if (status === 503) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(status, 503);
+    await api.stop();
+  });
+});
