@@ -8,6 +8,7 @@ import { PrismaSettledLogReader } from "../../src/db/settled-log-reader.js";
 import { toStored } from "../../src/db/uint64-column.js";
 import { QueueOverflowError } from "../../src/pubsub/bounded-queue.js";
 import { startLiveTransitions, type LiveTransitions } from "../../src/pubsub/live-transitions.js";
+import { comparePositions } from "../../src/pubsub/transition-feed.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
 const settings = { epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 10 };
@@ -107,7 +108,15 @@ describe("transition feed", () => {
     try {
       const sub = small.feed.subscribe(() => true, null);
       for (let i = 0; i < 5; i++) await newEpoch();
-      await small.feed.sync();
+      // Rows become readable once every older transaction in the cluster has ended (other test
+      // files run in parallel): wait until the feed has read all five, without consuming any.
+      const last = (await store.log.list(db.prisma, {}, { limit: 1000 })).at(-1)!;
+      const deadline = Date.now() + 10_000;
+      while (!small.feed.head || comparePositions(small.feed.head, last) < 0) {
+        assert.ok(Date.now() < deadline, "the feed never read the new rows");
+        small.feed.wake();
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await assert.rejects(take(sub, 10), QueueOverflowError);
       assert.equal(small.feed.subscriberCount, 0);
     } finally {
