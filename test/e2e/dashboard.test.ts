@@ -6,19 +6,16 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { EpochTransition, TransitionSource } from "../../src/domain/index.js";
 import { LifecycleStore } from "../../src/db/lifecycle-store.js";
 import { PrismaSettledLogReader } from "../../src/db/settled-log-reader.js";
 import { startLiveTransitions, type LiveTransitions } from "../../src/pubsub/live-transitions.js";
+import { isLocalUrl, launchChromium } from "../helpers/browser.js";
 import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../artifacts");
-const isLocal = (url: string) => {
-  const { protocol, hostname } = new URL(url);
-  return protocol === "data:" || ["127.0.0.1", "localhost"].includes(hostname);
-};
 
 describe("dashboard (headless Chromium, offline)", { timeout: 120_000 }, () => {
   let db: TestDatabase;
@@ -31,10 +28,7 @@ describe("dashboard (headless Chromium, offline)", { timeout: 120_000 }, () => {
     store = new LifecycleStore(db.prisma);
     live = await startLiveTransitions(db.url, new PrismaSettledLogReader(db.prisma), { pollIntervalMs: 200, bufferLimit: 1000 });
     api = await startTestApi({ db: db.prisma, feed: live.feed });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -52,7 +46,7 @@ describe("dashboard (headless Chromium, offline)", { timeout: 120_000 }, () => {
     const blocked: string[] = [];
     await context.route("**/*", (route) => {
       const url = route.request().url();
-      if (isLocal(url)) return route.continue();
+      if (isLocalUrl(url)) return route.continue();
       blocked.push(url);
       return route.abort();
     });

@@ -6,17 +6,14 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { EpochState } from "../../src/domain/index.js";
+import { isLocalUrl, launchChromium } from "../helpers/browser.js";
 import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { seedEpochs, type Seeded } from "../helpers/seed-epochs.js";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../artifacts");
-const isLocal = (url: string) => {
-  const { protocol, hostname } = new URL(url);
-  return protocol === "data:" || protocol === "blob:" || ["127.0.0.1", "localhost", "[::1]"].includes(hostname);
-};
 
 describe("playground (headless Chromium, offline)", { timeout: 120_000 }, () => {
   let db: TestDatabase;
@@ -27,10 +24,7 @@ describe("playground (headless Chromium, offline)", { timeout: 120_000 }, () => 
     db = await createTestDatabase();
     seed = await seedEpochs(db.prisma);
     api = await startTestApi({ db: db.prisma });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -57,7 +51,7 @@ describe("playground (headless Chromium, offline)", { timeout: 120_000 }, () => 
     const failed: string[] = [];
     await context.route("**/*", (route) => {
       const url = route.request().url();
-      if (isLocal(url)) return route.continue();
+      if (isLocalUrl(url)) return route.continue();
       blocked.push(url);
       return route.abort("internetdisconnected");
     });

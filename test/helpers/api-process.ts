@@ -1,8 +1,8 @@
 /** The real API entry point (src/bin/api.ts) as a child process on a free port. */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import { after } from "node:test";
 import { freePort } from "../../src/db/embedded-postgres.js";
+import { spawnTsx } from "./child-process.js";
 
 export interface ApiProcess {
   readonly child: ChildProcess;
@@ -15,17 +15,9 @@ const entry = path.resolve(import.meta.dirname, "../../src/bin/api.ts");
 
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+  const { child, signal } = spawnTsx(entry, {
+    DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn", ...env,
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signal = (sig: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-    return exited;
-  };
-  // Registered in the calling test (or suite) context: call spawnApi from a test, not a before hook.
-  after(() => signal("SIGKILL"));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -1,7 +1,7 @@
 /** Scheduler workers as child processes (test/fixtures/worker-process.ts). */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnTsx } from "./child-process.js";
 import path from "node:path";
-import { after } from "node:test";
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -15,16 +15,7 @@ export interface WorkerProcess {
 const fixture = path.resolve(import.meta.dirname, "../fixtures/worker-process.ts");
 
 export function spawnWorker(databaseUrl: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", fixture], {
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signal = (sig: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-    return exited;
-  };
-  after(() => signal("SIGKILL"));
+  const { child, signal } = spawnTsx(fixture, { DATABASE_URL: databaseUrl });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
