@@ -75,7 +75,7 @@ const api = await createApiServer({
   readiness,
   security,
   subscriptionLimits: { maxPerConnection: config.SUBSCRIPTIONS_PER_CONNECTION, keepAliveMs: config.WS_KEEPALIVE_MS, buffer: config.SUBSCRIPTION_BUFFER },
-  logError: (err) => log.error({ err }, "unexpected error while serving GraphQL"),
+  logger: log,
 });
 const { url } = await api.start(config.PORT, config.HOST);
 log.info(

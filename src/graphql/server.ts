@@ -22,10 +22,12 @@ import { createErrorFormatter, isRequestRejection, rejectRequest } from "./error
 import { dashboardRouter } from "../dashboard/dashboard-route.js";
 import { runReadiness, type ReadinessCheck } from "../observability/health.js";
 import type { Metrics } from "../observability/metrics.js";
+import { silentLogger, type Logger } from "../observability/logger.js";
 import { metricsPlugin } from "./metrics-plugin.js";
 import { operationGuardPlugin } from "./operation-guard-plugin.js";
 import { servePlayground, servePlaygroundAssets } from "./playground.js";
 import { queryLimitRules } from "./query-limits.js";
+import { requestLogMiddleware, requestLogPlugin } from "./request-log.js";
 import { RequestGuard } from "./request-guard.js";
 import { buildApiSchema } from "./schema.js";
 import { DEFAULT_SECURITY, type ApiSecurity } from "./security.js";
@@ -40,7 +42,9 @@ export interface ApiServerOptions {
   readonly feed?: TransitionFeed | null;
   /** A prebuilt schema (e.g. with subscriptions); built from the resolvers when omitted. */
   readonly schema?: GraphQLSchema;
-  /** Reports errors hidden from clients (default: console.error). */
+  /** Access lines (one per GraphQL request) and errors; silent when omitted. */
+  readonly logger?: Logger;
+  /** Reports errors hidden from clients (default: the logger, else console.error). */
   readonly logError?: (error: unknown) => void;
   /** /readyz turns 503 while any of these fails (the database is always checked). */
   readonly readiness?: readonly ReadinessCheck[];
@@ -68,7 +72,13 @@ export interface ApiServer {
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const development = opts.config.NODE_ENV === "development";
-  const logError = opts.logError ?? ((e: unknown) => console.error("unexpected error while serving GraphQL:", e));
+  const logger = opts.logger ?? silentLogger;
+  const logError =
+    opts.logError ??
+    (opts.logger
+      ? (err: unknown) => logger.error({ err }, "unexpected error while serving GraphQL")
+      : (e: unknown) => console.error("unexpected error while serving GraphQL:", e));
+  const requestLog = requestLogMiddleware(logger);
   const schema = opts.schema ?? (await buildApiSchema());
   const makeContext = (principal: Principal | null = null) => createContext(opts.readModel, opts.commands ?? null, opts.feed ?? null, principal);
   const security: ApiSecurity = { ...DEFAULT_SECURITY, ...opts.security };
@@ -97,6 +107,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         },
       },
       operationGuardPlugin(guard, security.limits),
+      requestLogPlugin<ApiContext>(),
       ...(opts.metrics ? [metricsPlugin<ApiContext>(opts.metrics)] : []),
     ],
   });
@@ -111,6 +122,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     maxSubscriptionsPerConnection: opts.subscriptionLimits?.maxPerConnection ?? 100,
     keepAliveMs: opts.subscriptionLimits?.keepAliveMs ?? 12_000,
     bufferLimit: opts.subscriptionLimits?.buffer ?? 1000,
+    logger,
   });
   await apollo.start();
 
@@ -151,7 +163,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   }
   app.use(
     "/graphql",
+    requestLog.start,
     express.json({ limit: security.maxBodyBytes }),
+    requestLog.enter,
     expressMiddleware(apollo, {
       // Before parsing: a rejected or over-budget client costs no GraphQL work.
       context: async ({ req }) => {

@@ -19,6 +19,8 @@ import { isRequestRejection } from "./errors.js";
 import { operationCost } from "./query-cost.js";
 import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
+import type { Logger } from "../observability/logger.js";
+import { randomUUID } from "node:crypto";
 
 export interface SubscriptionServerOptions {
   readonly path: string;
@@ -33,6 +35,8 @@ export interface SubscriptionServerOptions {
   readonly bufferLimit: number;
   /** Largest WebSocket message accepted (the HTTP body limit). */
   readonly maxPayloadBytes?: number;
+  /** A line per subscription started, failed and ended, each with a request id `<connection>/<id>`. */
+  readonly logger?: Logger;
 }
 
 export interface SubscriptionServer {
@@ -52,6 +56,14 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   const wss = new WebSocketServer({ server: httpServer, path: opts.path, maxPayload: opts.maxPayloadBytes ?? 1024 * 1024 });
   const format = (e: GraphQLError) => opts.formatError(e.toJSON(), e);
   const principals = new WeakMap<WsContext, { principal: Principal | null; client: string }>();
+  const connectionIds = new WeakMap<WsContext, string>();
+  const reqId = (ctx: WsContext, id: string) => {
+    let conn = connectionIds.get(ctx);
+    if (!conn) connectionIds.set(ctx, (conn = randomUUID()));
+    return `${conn}/${id}`;
+  };
+  const operations = new Map<string, string>();
+  const log = opts.logger;
   const rules = [...specifiedRules, ...queryLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
 
   // Identical live subscriptions share one execution (src/graphql/shared-subscriptions.ts).
@@ -77,7 +89,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         if (principal?.expiresAt != null) closeAtExpiry(ctx, principal.expiresAt);
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, subscriptionId, payload) => {
         const caller = principals.get(ctx) ?? { principal: null, client: "unknown" };
         // graphql-ws has already reserved this operation's id in ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > opts.maxSubscriptionsPerConnection) {
@@ -111,6 +123,10 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
           if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
           throw err;
         }
+        const operationName = operation.name?.value ?? "anonymous";
+        const id = reqId(ctx, subscriptionId);
+        operations.set(id, operationName);
+        log?.info({ reqId: id, operation: operationName, type: operation.operation }, "subscription started");
         return {
           schema,
           document,
@@ -119,7 +135,18 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
           contextValue: opts.makeContext(caller.principal),
         };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map(format),
+      onError: (ctx, id, payload, errors) => {
+        const formatted = errors.map(format);
+        const key = reqId(ctx, id);
+        const operation = operations.get(key) ?? payload.operationName ?? "unknown";
+        log?.info({ reqId: key, operation, errors: formatted.map((e) => String(e.extensions?.code ?? "UNKNOWN")) }, "subscription error");
+        return formatted;
+      },
+      onComplete: (ctx, id) => {
+        const key = reqId(ctx, id);
+        log?.info({ reqId: key, operation: operations.get(key) ?? "unknown" }, "subscription ended");
+        operations.delete(key);
+      },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
     },
