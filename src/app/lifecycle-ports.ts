@@ -48,6 +48,11 @@ export interface LifecycleStorePort<Tx> {
   applyTransitionIn(tx: Tx, cmd: TransitionCommand): Promise<AppliedTransition>;
   /** Allocate the next nonce, insert the epoch and open its worker window. */
   startEpochIn(tx: Tx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch>;
+  /**
+   * The same for a topic read without a lock, in one statement: null (nothing written) when the
+   * topic changed since it was read, or (with `anchor`) is no longer active since that activation.
+   */
+  startEpochIfUnchanged(tx: Tx, topic: TopicRecord, startAt: number, source: TransitionSource, anchor?: number): Promise<StartedEpoch | null>;
   readonly topics: {
     get(tx: Tx, id: bigint, opts?: { forUpdate?: boolean }): Promise<TopicRecord | null>;
     /** Null when the id is taken. */
@@ -61,6 +66,8 @@ export interface LifecycleStorePort<Tx> {
      * only (transitions of the epoch still queue behind it; the write's compare-and-set row-locks).
      */
     get(tx: Tx, key: EpochKey, opts?: { forUpdate?: boolean; serialize?: boolean }): Promise<EpochRecord | null>;
+    /** The advisory lock of `serialize` without the read. */
+    lock(tx: Tx, key: EpochKey): Promise<void>;
     liveKeys(tx: Tx, topicId: bigint): Promise<EpochKey[]>;
     existsStartedAt(tx: Tx, topicId: bigint, startAt: number): Promise<boolean>;
   };

@@ -11,6 +11,7 @@
  * transaction of its own; its queued job is then only a safety net for a crash in between.
  */
 import {
+  ConflictError,
   EpochTransition,
   TransitionSource,
   decideTask,
@@ -59,16 +60,24 @@ export interface RunStepOptions {
   /**
    * Awaited under the epoch's lock, after the decision and before anything is written: a worker
    * opens the transaction a little ahead of the due instant and waits for it here, so only the
-   * writes lie between the instant and the transition.
+   * writes lie between the instant and the transition. It is given the epoch as read.
    */
-  readonly beforeWrite?: () => Promise<void>;
+  readonly beforeWrite?: (epoch: EpochRecord) => Promise<void>;
+  /**
+   * The epoch as the lock's current holder will leave it (a step handed over before its
+   * predecessor wrote): taken as read once the lock is granted, saving the read's round trip.
+   */
+  readonly expected?: EpochRecord;
 }
 
 export interface ScheduledWorkRunner {
   /** Apply `transition` to the epoch if it is due by state and queue the step after it. */
   runStep(key: EpochKey, transition: EpochTransition, opts?: RunStepOptions): Promise<StepOutcome>;
-  /** Start the topic's epoch `index` (or the current one after downtime) and schedule the next. */
-  runPeriodicStart(job: PeriodicStart): Promise<PeriodicOutcome>;
+  /**
+   * Start the topic's epoch `index` (or the current one after downtime) and schedule the next.
+   * `beforeWrite` is awaited after the decision, before anything is written (see RunStepOptions).
+   */
+  runPeriodicStart(job: PeriodicStart, opts?: { beforeWrite?: () => Promise<void> }): Promise<PeriodicOutcome>;
 }
 
 /**
@@ -87,6 +96,16 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
 
   runStep(key: EpochKey, transition: EpochTransition, opts: RunStepOptions = {}): Promise<StepOutcome> {
     return this.store.transaction(async (tx): Promise<StepOutcome> => {
+      if (opts.expected) {
+        // Known already: no read once the lock is ours. A failed compare-and-set (the predecessor
+        // rolled back, or someone else moved the epoch) falls through to the read below.
+        await this.store.epochs.lock(tx, key);
+        try {
+          return await this.applyStep(tx, key, transition, opts.expected, opts);
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+        }
+      }
       // The advisory lock serializes the epoch's transitions; reading without a row lock keeps this
       // transaction id-less (not holding back the log's settled horizon) while it waits for its
       // instant; the version compare-and-set of the write catches any writer bypassing the lock.
@@ -98,45 +117,61 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
         if (step) await this.jobs.scheduleStep(tx, key, step, { runAt: opts.requeueAt });
       }
       if (decision.kind !== "apply") return decision;
-      await opts.beforeWrite?.();
-      const { epoch: after, record } = await this.store.applyTransitionIn(tx, {
-        ...key,
-        transition,
-        source: TransitionSource.SCHEDULER,
-        dueAt: new Date(dueAt(epoch.windows, transition)),
-        expectedVersion: epoch.version,
-        current: epoch,
-      });
-      if (opts.chained) {
-        const self = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
-        if (self) await this.jobs.unscheduleStep(tx, key, self);
-      }
-      const next = await queueNextStep(this.jobs, tx, after, { chain: opts.chain === true, now: this.now() });
-      return next?.runNow ? { kind: "applied", record, next: next.step } : { kind: "applied", record };
+      await opts.beforeWrite?.(epoch);
+      return this.applyStep(tx, key, transition, epoch, opts);
     });
+  }
+
+  private async applyStep(tx: Tx, key: EpochKey, transition: EpochTransition, epoch: EpochRecord, opts: RunStepOptions): Promise<StepOutcome> {
+    const { epoch: after, record } = await this.store.applyTransitionIn(tx, {
+      ...key,
+      transition,
+      source: TransitionSource.SCHEDULER,
+      dueAt: new Date(dueAt(epoch.windows, transition)),
+      expectedVersion: epoch.version,
+      current: epoch,
+    });
+    if (opts.chained) {
+      const self = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
+      if (self) await this.jobs.unscheduleStep(tx, key, self);
+    }
+    const next = await queueNextStep(this.jobs, tx, after, { chain: opts.chain === true, now: this.now() });
+    return next?.runNow ? { kind: "applied", record, next: next.step } : { kind: "applied", record };
   }
 
   /**
    * Catch-up policy: after downtime only the current period's epoch is started (at its aligned
    * instant, possibly in the past); the missed ones are skipped, not started in a burst.
+   *
+   * The first attempt reads the topic without a lock and writes the epoch in one statement that
+   * checks the topic is unchanged, so a worker can prepare it ahead of the instant (`beforeWrite`)
+   * without holding a row lock; if the topic changed meanwhile, the second attempt locks it.
    */
-  runPeriodicStart(job: PeriodicStart): Promise<PeriodicOutcome> {
+  runPeriodicStart(job: PeriodicStart, opts: { beforeWrite?: () => Promise<void> } = {}): Promise<PeriodicOutcome> {
     return this.store.transaction(async (tx): Promise<PeriodicOutcome> => {
-      const topic = await this.store.topics.get(tx, job.topicId, { forUpdate: true });
-      if (!topic) return { kind: "skip", reason: "topic not found" };
-      // A job from an earlier activation (or one left by a deactivation) does nothing.
-      if (!topic.active || topic.activatedAt?.getTime() !== job.anchor) return { kind: "skip", reason: "stale periodic start" };
-      const index = Math.max(job.index, periodicStartIndex(topic, job.anchor, this.now()));
-      const startAt = periodicStartAt(topic, job.anchor, index);
-      // Idempotent: a re-run after a crash finds the epoch of this instant already started.
-      const already = await this.store.epochs.existsStartedAt(tx, topic.id, startAt);
-      if (!already) {
-        const { epoch } = await this.store.startEpochIn(tx, topic.id, startAt, TransitionSource.SCHEDULER);
-        await queueNextStep(this.jobs, tx, epoch);
+      for (const locked of [false, true]) {
+        const topic = await this.store.topics.get(tx, job.topicId, { forUpdate: locked });
+        if (!topic) return { kind: "skip", reason: "topic not found" };
+        // A job from an earlier activation (or one left by a deactivation) does nothing.
+        if (!topic.active || topic.activatedAt?.getTime() !== job.anchor) return { kind: "skip", reason: "stale periodic start" };
+        const index = Math.max(job.index, periodicStartIndex(topic, job.anchor, this.now()));
+        const startAt = periodicStartAt(topic, job.anchor, index);
+        // Idempotent: a re-run after a crash finds the epoch of this instant already started.
+        const already = await this.store.epochs.existsStartedAt(tx, topic.id, startAt);
+        if (!already) {
+          // Waited for already when the first attempt got here and found the topic changed.
+          if (!locked) await opts.beforeWrite?.();
+          const started = locked
+            ? await this.store.startEpochIn(tx, topic.id, startAt, TransitionSource.SCHEDULER)
+            : await this.store.startEpochIfUnchanged(tx, topic, startAt, TransitionSource.SCHEDULER, job.anchor);
+          if (!started) continue;
+          await queueNextStep(this.jobs, tx, started.epoch);
+        }
+        const next = { topicId: topic.id, anchor: job.anchor, index: index + 1 };
+        await this.jobs.schedulePeriodicStart(tx, next, periodicStartAt(topic, job.anchor, next.index));
+        return { kind: already ? "already-started" : "started", index, missed: index - job.index };
       }
-      const next = { topicId: topic.id, anchor: job.anchor, index: index + 1 };
-      await this.jobs.schedulePeriodicStart(tx, next, periodicStartAt(topic, job.anchor, next.index));
-      return { kind: already ? "already-started" : "started", index, missed: index - job.index };
+      throw new Error("unreachable: the locked attempt always decides");
     });
   }
 }

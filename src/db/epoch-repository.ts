@@ -21,9 +21,7 @@ export class EpochRepository {
    * on the version, row-locks at the write.
    */
   async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean; serialize?: boolean } = {}): Promise<EpochRecord | null> {
-    if (opts.forUpdate || opts.serialize) {
-      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`epoch-windows/epoch/${key.topicId}/${key.nonce}`}, 0))`;
-    }
+    if (opts.forUpdate || opts.serialize) await this.lock(db, key);
     const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await db.$queryRaw<EpochRow[]>`
       SELECT ${EPOCH_COLUMNS} FROM epoch WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} ${lock}`;
@@ -31,15 +29,11 @@ export class EpochRepository {
   }
 
   /**
-   * `updateState` stamping `updated_at` with the statement's clock rather than the transaction's
-   * start (a transaction opened ahead of a due instant must not date its change before it).
+   * The epoch's advisory lock alone (see `get`), for a caller that already knows the epoch as the
+   * lock's previous holder leaves it and writes by compare-and-set on its version.
    */
-  async updateStateNow(db: DbTx, key: EpochKey, expectedVersion: number, to: EpochState): Promise<EpochRecord | null> {
-    const rows = await db.$queryRaw<EpochRow[]>`
-      UPDATE epoch SET state = ${to}, version = version + 1, updated_at = clock_timestamp()
-      WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} AND version = ${expectedVersion}
-      RETURNING ${EPOCH_COLUMNS}`;
-    return rows[0] ? toEpochRecord(rows[0]) : null;
+  async lock(db: DbTx, key: EpochKey): Promise<void> {
+    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`epoch-windows/epoch/${key.topicId}/${key.nonce}`}, 0))`;
   }
 
   /** Whether the topic has an epoch started at exactly `startAt` (periodic starts are idempotent by it). */
@@ -68,19 +62,6 @@ export class EpochRepository {
               ${new Date(w.workerCloseAt)}, ${new Date(w.reputerOpenAt)}, ${new Date(w.reputerCloseAt)})
       RETURNING ${EPOCH_COLUMNS}`;
     return toEpochRecord(rows[0]!);
-  }
-
-  /**
-   * Move an epoch to `to` if its version is still `expectedVersion`. Null when another transition
-   * got there first (the caller turns that into a ConflictError). The row lock taken here makes
-   * concurrent writers wait and then see the new version.
-   */
-  async updateState(db: DbTx, key: EpochKey, expectedVersion: number, to: EpochState): Promise<EpochRecord | null> {
-    const rows = await db.$queryRaw<EpochRow[]>`
-      UPDATE epoch SET state = ${to}, version = version + 1, updated_at = now()
-      WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} AND version = ${expectedVersion}
-      RETURNING ${EPOCH_COLUMNS}`;
-    return rows[0] ? toEpochRecord(rows[0]) : null;
   }
 
   /** Newest first: (workerOpenAt, topicId, nonce) descending, keyset after `after`. */

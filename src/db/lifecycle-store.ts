@@ -20,12 +20,14 @@ import {
   applyTransition,
   computeWindows,
   formatNonce,
+  nextNonce,
 } from "../domain/index.js";
-import type { TransitionLogRecord } from "../app/records.js";
+import type { TopicRecord, TransitionLogRecord } from "../app/records.js";
 import { EpochRepository } from "./epoch-repository.js";
 import type { Db, DbTx } from "./prisma-client.js";
 import { TopicRepository } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
+import { TransitionWrites } from "./transition-writes.js";
 
 // The command and result types belong to the application's port; re-exported for existing callers.
 export type { AppliedTransition, StartedEpoch, TransitionCommand };
@@ -40,6 +42,7 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
   readonly epochs = new EpochRepository();
   readonly topics = new TopicRepository();
   readonly log = new TransitionLogRepository();
+  private readonly writes = new TransitionWrites();
 
   /** Records appended per open transaction, handed to `onCommitted` once it has committed. */
   private readonly appended = new WeakMap<object, TransitionLogRecord[]>();
@@ -83,13 +86,7 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
       throw new ConflictError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} is at version ${current.version}, not ${cmd.expectedVersion}`);
     }
     const next = applyTransition(current, cmd.transition); // throws IllegalTransitionError
-    const epoch = await this.epochs.updateStateNow(tx, cmd, current.version, next.to);
-    if (!epoch) {
-      throw new ConflictError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} changed concurrently; ${EpochTransition[cmd.transition]} not applied`);
-    }
-    const record = await this.log.append(tx, {
-      topicId: cmd.topicId,
-      nonce: cmd.nonce,
+    const written = await this.writes.apply(tx, cmd, current.version, {
       transition: cmd.transition,
       from: next.from,
       to: next.to,
@@ -97,14 +94,19 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
       source: cmd.source,
       reason: cmd.reason ?? null,
     });
-    if (this.onCommitted) {
-      const list = this.appended.get(tx);
-      if (list) list.push(record);
-      else this.appended.set(tx, [record]);
+    if (!written) {
+      throw new ConflictError(`epoch ${cmd.topicId}/${formatNonce(cmd.nonce)} changed concurrently; ${EpochTransition[cmd.transition]} not applied`);
     }
-    const result = { epoch, record };
-    if (followUp) await followUp(tx, result);
-    return result;
+    this.remember(tx, written.record);
+    if (followUp) await followUp(tx, written);
+    return written;
+  }
+
+  private remember(tx: DbTx, record: TransitionLogRecord): void {
+    if (!this.onCommitted) return;
+    const list = this.appended.get(tx);
+    if (list) list.push(record);
+    else this.appended.set(tx, [record]);
   }
 
   /**
@@ -140,5 +142,31 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
       dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,
     });
     return { topic, epoch: opened.epoch, records: [opened.record] };
+  }
+
+  /**
+   * `startEpochIn` as one statement, for a topic the caller read without a lock: null (nothing
+   * written) when the topic changed since — its nonce counter, settings or activation (`anchor`,
+   * the activation instant a periodic start belongs to). The caller then takes the locked path.
+   */
+  async startEpochIfUnchanged(tx: DbTx, topic: TopicRecord, startAt: number, source: TransitionSource, anchor?: number): Promise<StartedEpoch | null> {
+    const nonce = nextNonce(topic.lastNonce);
+    const windows = computeWindows(topic, startAt);
+    const opened = applyTransition({ state: EpochState.INIT, version: 0 }, EpochTransition.OPEN_WORKER_WINDOW);
+    const written = await this.writes.start(
+      tx,
+      { topicId: topic.id, lastNonce: topic.lastNonce, updatedAt: topic.updatedAt, anchor: anchor === undefined ? undefined : new Date(anchor) },
+      { nonce, windows },
+      {
+        transition: opened.transition,
+        from: opened.from,
+        to: opened.to,
+        dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,
+        source,
+      },
+    );
+    if (!written) return null;
+    this.remember(tx, written.record);
+    return { topic: { ...topic, lastNonce: nonce }, epoch: written.epoch, records: [written.record] };
   }
 }

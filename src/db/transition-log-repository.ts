@@ -1,19 +1,9 @@
 import type { EpochKey, LogPosition, TransitionLogRecord } from "../app/records.js";
-import type { EpochState, EpochTransition, TransitionSource } from "../domain/index.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
 import { toTransitionLogRecord, type TransitionRow } from "./row-mappers.js";
 import { TRANSITION_COLUMNS } from "./sql-columns.js";
 import { toStored } from "./uint64-column.js";
-
-export interface NewTransition extends EpochKey {
-  readonly transition: EpochTransition;
-  readonly from: EpochState;
-  readonly to: EpochState;
-  readonly dueAt: Date | null;
-  readonly source: TransitionSource;
-  readonly reason?: string | null;
-}
 
 /** The oldest running transaction id: every txid below it is committed or aborted for good. */
 const SETTLED_HORIZON = Prisma.sql`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
@@ -24,16 +14,6 @@ export interface LogFilter {
 }
 
 export class TransitionLogRepository {
-  async append(db: DbTx, t: NewTransition): Promise<TransitionLogRecord> {
-    // `at` is the statement's clock, not the transaction start, so lateness is measured honestly.
-    const rows = await db.$queryRaw<TransitionRow[]>`
-      INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
-      VALUES (${toStored(t.topicId)}, ${toStored(t.nonce)}, ${t.transition}, ${t.from}, ${t.to}, clock_timestamp(),
-              ${t.dueAt}, ${t.source}, ${t.reason ?? null})
-      RETURNING ${TRANSITION_COLUMNS}`;
-    return toTransitionLogRecord(rows[0]!);
-  }
-
   /**
    * The log oldest first, by (txid, id), keyset after `after`. With `settled`, only records of
    * transactions older than every running one: a transaction with a smaller txid may still commit,

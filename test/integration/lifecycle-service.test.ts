@@ -299,4 +299,53 @@ describe("lifecycle service", () => {
     await lc.commands.deactivateTopic(topic.id);
     assert.equal((await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 5 })).kind, "skip");
   });
+  it("a periodic start prepared without a lock re-decides under the lock when its topic changed while it waited", async () => {
+    const topic = await lc.commands.createTopic({ ...settings, active: true });
+    const anchor = clock;
+    clock = anchor + 10_000;
+    // An operator starts an epoch while the periodic start waits for its instant: the one-statement
+    // write finds the nonce counter moved, and the locked attempt starts the epoch with the next nonce.
+    let apiEpoch: EpochKey | undefined;
+    const operatorStarts = async () => {
+      clock += 1; // not at the periodic instant itself (that one would count as already started)
+      apiEpoch = await lc.commands.startEpoch(topic.id);
+      clock -= 1;
+    };
+    const r = await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 1 }, { beforeWrite: operatorStarts });
+    assert.deepEqual(r, { kind: "started", index: 1, missed: 0 });
+    const epochs = await lc.store.epochs.list(db.prisma, { topicId: topic.id }, { limit: 10 });
+    assert.equal(epochs.length, 3, "activation's, the operator's and the periodic one");
+    assert.equal(new Set(epochs.map((e) => e.nonce)).size, 3, "no nonce used twice");
+    const periodic = epochs.find((e) => e.windows.workerOpenAt === anchor + 10_000)!;
+    assert.ok(periodic.nonce > apiEpoch!.nonce, "the periodic epoch took the nonce after the operator's");
+    assert.equal((await lc.store.topics.get(db.prisma, topic.id))?.lastNonce, periodic.nonce);
+    const log = await epochLog(lc, topic.id, periodic.nonce);
+    assert.deepEqual(log.map((l) => [l.transition, l.from, l.to, l.dueAt?.getTime()]), [[EpochTransition.OPEN_WORKER_WINDOW, EpochState.INIT, EpochState.WORKER_SUBMISSION, anchor + 10_000]]);
+    assert.equal(periodic.version, 1);
+
+    // Deactivated while it waited: nothing is started.
+    clock = anchor + 20_000;
+    const stale = await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 2 }, { beforeWrite: async () => void (await lc.commands.deactivateTopic(topic.id)) });
+    assert.equal(stale.kind, "skip");
+    assert.equal((await lc.store.epochs.list(db.prisma, { topicId: topic.id }, { limit: 10 })).length, 3);
+  });
+
+  it("a step handed the epoch as its predecessor leaves it writes without reading, and reads when that was wrong", async () => {
+    const topic = await lc.commands.createTopic(settings);
+    const epoch = await lc.commands.startEpoch(topic.id);
+    await lc.commands.applyEpochTransition(epoch, EpochTransition.CLOSE_WORKER_WINDOW);
+    const open = await lc.commands.applyEpochTransition(epoch, EpochTransition.OPEN_REPUTER_WINDOW);
+    clock = open.windows.reputerCloseAt;
+    // The predecessor (close-reputer) did not happen: the expectation fails, the step reads and waits.
+    const wrong = { ...open, state: EpochState.PENDING_COMPLETION, version: open.version + 1 };
+    assert.equal((await lc.work.runStep(epoch, EpochTransition.COMPLETE, { expected: wrong })).kind, "wait");
+    const closed = await lc.commands.applyEpochTransition(epoch, EpochTransition.CLOSE_REPUTER_WINDOW);
+    const done = await lc.work.runStep(epoch, EpochTransition.COMPLETE, { expected: closed, chain: true, chained: true });
+    assert.equal(done.kind, "applied");
+    const after = (await lc.store.epochs.get(db.prisma, epoch))!;
+    assert.equal(after.state, EpochState.COMPLETED);
+    assert.equal(after.version, closed.version + 1);
+    assert.deepEqual((await epochLog(lc, topic.id, epoch.nonce)).map((l) => l.transition).slice(-2), [EpochTransition.CLOSE_REPUTER_WINDOW, EpochTransition.COMPLETE]);
+    assert.deepEqual(await jobsOf(epoch), []);
+  });
 });

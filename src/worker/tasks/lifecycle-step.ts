@@ -1,18 +1,20 @@
 /**
  * The shape shared by the five lifecycle-step tasks: parse the epoch key, wait for the due instant
- * (jobs are claimed up to WORKER_LEAD_MS early; the transaction opens PREPARE_MS before it), run the step. Its transaction queues the epoch's
- * next step; when that one is already due (complete after close-reputer; overdue steps after
- * downtime), it is run here and now, in a transaction of its own, instead of waiting for another
- * look at the queue. A step whose prerequisite has not happened yet (only possible for a job
+ * (jobs are claimed up to WORKER_LEAD_MS early; the transaction opens PREPARE_MS before it), run
+ * the step. Its transaction queues the epoch's next step; when that one is already due (complete
+ * after close-reputer; overdue steps after downtime), it is run here and now, in a transaction of
+ * its own, instead of waiting for another look at the queue. A step whose prerequisite has not happened yet (only possible for a job
  * queued by an older version, which queued every step at the start) re-checks a few times within
  * ~100 ms, then re-queues itself `waitRetryMs` later. It never fails for good and never skips.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Task } from "graphile-worker";
 import type { ScheduledWorkRunner, StepOutcome } from "../../app/scheduled-work.js";
-import { EpochTransition } from "../../domain/index.js";
+import type { EpochRecord } from "../../app/records.js";
+import { EpochTransition, applyTransition } from "../../domain/index.js";
 import { parseEpochPayload } from "../../jobs/job-payloads.js";
 import { sleepUntil } from "../sleep-until.js";
+import { PREPARE_MS } from "../prepare-ahead.js";
 
 export interface StepTaskOptions {
   readonly work: ScheduledWorkRunner;
@@ -20,16 +22,6 @@ export interface StepTaskOptions {
 }
 
 const QUICK_RECHECKS_MS = [2, 5, 10, 20, 40];
-
-/**
- * The step's transaction opens this long before the due instant (jobs are claimed WORKER_LEAD_MS
- * before it): lock and read the epoch, decide, then wait under the lock for the instant, so only
- * the UPDATE and the log INSERT lie between the instant and the transition's `at` — not the
- * BEGIN, lock and read round trips, each of which costs a CPU wake-up when the host is busy. It
- * holds a pooled connection that much longer; the epoch's other writers (an operator's override
- * or cancel) wait at most that much longer for its lock.
- */
-export const PREPARE_MS = 30;
 
 /**
  * Steps whose successor is due at the same instant (complete, after close-reputer). Its transaction
@@ -45,11 +37,15 @@ export function lifecycleStepTask(transition: EpochTransition, { work, waitRetry
     const { key, dueAt } = parseEpochPayload(payload);
     const successor = SAME_INSTANT_SUCCESSOR.get(transition);
     let early: { transition: EpochTransition; outcome: Promise<StepOutcome> } | undefined;
-    const beforeWrite = async () => {
+    const beforeWrite = async (epoch: EpochRecord) => {
       await sleepUntil(dueAt);
-      // Under our lock, decided to apply: the successor's transaction queues behind us. If we roll
-      // back, it finds its prerequisite missing and ends (our job is retried and hands it over again).
-      if (successor !== undefined && !early) early = { transition: successor, outcome: work.runStep(key, successor, { chain: true, chained: true }) };
+      // Under our lock, decided to apply: the successor's transaction queues behind us and, told
+      // what we leave, writes without reading. If we roll back, its compare-and-set fails, it reads,
+      // finds its prerequisite missing and ends (our job is retried and hands it over again).
+      if (successor !== undefined && !early) {
+        const expected = applyTransition(epoch, transition).epoch;
+        early = { transition: successor, outcome: work.runStep(key, successor, { chain: true, chained: true, expected }) };
+      }
     };
     try {
       await sleepUntil(dueAt - PREPARE_MS);

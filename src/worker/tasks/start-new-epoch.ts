@@ -1,18 +1,20 @@
 /**
  * emissions:start_new_epoch: starts a topic's next periodic epoch and re-schedules itself for the
- * one after (see ScheduledWork.runPeriodicStart for the catch-up and idempotency rules).
+ * one after (see ScheduledWork.runPeriodicStart for the catch-up and idempotency rules). Like the
+ * steps, its transaction opens PREPARE_MS ahead and writes at the instant.
  */
 import type { Task } from "graphile-worker";
 import type { ScheduledWorkRunner } from "../../app/scheduled-work.js";
 import { parsePeriodicPayload } from "../../jobs/job-payloads.js";
+import { PREPARE_MS } from "../prepare-ahead.js";
 import { sleepUntil } from "../sleep-until.js";
 
 export const startNewEpoch =
   ({ work }: { work: ScheduledWorkRunner }): Task =>
   async (payload, helpers) => {
     const { job, dueAt } = parsePeriodicPayload(payload);
-    await sleepUntil(dueAt); // claimed up to WORKER_LEAD_MS early
-    const outcome = await work.runPeriodicStart(job);
+    await sleepUntil(dueAt - PREPARE_MS); // claimed up to WORKER_LEAD_MS early
+    const outcome = await work.runPeriodicStart(job, { beforeWrite: () => sleepUntil(dueAt) });
     if (outcome.kind !== "skip" && outcome.missed > 0) {
       helpers.logger.info(`topic ${job.topicId}: ${outcome.missed} periodic start(s) missed while no worker ran; started the current one (index ${outcome.index})`);
     }

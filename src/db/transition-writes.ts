@@ -1,0 +1,110 @@
+/**
+ * A transition's writes as one statement each, for the scheduler's hot path: every round trip
+ * between a due instant and the log record's `at` is lateness, and on a busy host each one costs a
+ * wake-up on both sides. Data-modifying CTEs make the epoch's change and its log record one
+ * statement (still inside the caller's transaction, so the follow-up jobs commit with them).
+ */
+import type { EpochKey, EpochRecord, TransitionLogRecord } from "../app/records.js";
+import { EpochState, type EpochTransition, type EpochWindows, type TransitionSource } from "../domain/index.js";
+import type { DbTx } from "./prisma-client.js";
+import { toEpochRecord, toTransitionLogRecord, type EpochRow, type TransitionRow } from "./row-mappers.js";
+import { toStored } from "./uint64-column.js";
+
+export interface LoggedChange {
+  readonly transition: EpochTransition;
+  readonly from: EpochState;
+  readonly to: EpochState;
+  readonly dueAt: Date | null;
+  readonly source: TransitionSource;
+  readonly reason?: string | null;
+}
+
+export interface WrittenTransition {
+  readonly epoch: EpochRecord;
+  readonly record: TransitionLogRecord;
+}
+
+/** The log record's columns, prefixed so they do not clash with the epoch's in one result row. */
+type JoinedRow = EpochRow & { [K in keyof TransitionRow as `r_${K & string}`]: TransitionRow[K] };
+
+const RETURNED = `
+  SELECT e.topic_id, e.nonce, e.state, e.worker_open_at, e.worker_close_at, e.reputer_open_at, e.reputer_close_at,
+         e.version, e.created_at, e.updated_at,
+         r.id AS r_id, r.txid AS r_txid, r.topic_id AS r_topic_id, r.nonce AS r_nonce, r.transition AS r_transition,
+         r.from_state AS r_from_state, r.to_state AS r_to_state, r.at AS r_at, r.due_at AS r_due_at,
+         r.source AS r_source, r.reason AS r_reason
+  FROM e, r`;
+
+function split(row: JoinedRow): WrittenTransition {
+  return {
+    epoch: toEpochRecord(row),
+    record: toTransitionLogRecord({
+      id: row.r_id, txid: row.r_txid, topic_id: row.r_topic_id, nonce: row.r_nonce, transition: row.r_transition,
+      from_state: row.r_from_state, to_state: row.r_to_state, at: row.r_at, due_at: row.r_due_at, source: row.r_source, reason: row.r_reason,
+    }),
+  };
+}
+
+export class TransitionWrites {
+  /**
+   * Compare-and-set the epoch's state on its version and append the log record, in one statement.
+   * Null (nothing written) when the epoch is no longer at `expectedVersion`. `updated_at` and `at`
+   * are the statement's clock: a transaction opened ahead of its due instant must not date its
+   * change before it.
+   */
+  async apply(db: DbTx, key: EpochKey, expectedVersion: number, change: LoggedChange): Promise<WrittenTransition | null> {
+    const topicId = toStored(key.topicId);
+    const nonce = toStored(key.nonce);
+    const rows = await db.$queryRawUnsafe<JoinedRow[]>(
+      `WITH e AS (
+         UPDATE epoch SET state = $3::smallint, version = version + 1, updated_at = clock_timestamp()
+         WHERE topic_id = $1::bigint AND nonce = $2::bigint AND version = $4::int
+         RETURNING *),
+       r AS (
+         INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
+         SELECT e.topic_id, e.nonce, $5::smallint, $6::smallint, e.state, clock_timestamp(), $7::timestamptz, $8::smallint, $9::text FROM e
+         RETURNING *)
+       ${RETURNED}`,
+      topicId, nonce, change.to, expectedVersion, change.transition, change.from, change.dueAt, change.source, change.reason ?? null,
+    );
+    return rows[0] ? split(rows[0]) : null;
+  }
+
+  /**
+   * Start an epoch in one statement: take the nonce from the topic's counter by compare-and-set
+   * (on the counter and `updated_at`, which every settings or activation change moves, and on the
+   * activation `anchor` when given), insert the epoch already past INIT with its version counting
+   * that first transition (what inserting in INIT and then applying it leaves), and log it. Null
+   * (nothing written) when the topic changed since the caller read it.
+   */
+  async start(
+    db: DbTx,
+    expected: { topicId: bigint; lastNonce: bigint | null; updatedAt: Date; anchor?: Date },
+    epoch: { nonce: bigint; windows: EpochWindows },
+    change: LoggedChange,
+  ): Promise<WrittenTransition | null> {
+    if (change.from !== EpochState.INIT) throw new Error("an epoch starts from INIT");
+    const w = epoch.windows;
+    const rows = await db.$queryRawUnsafe<JoinedRow[]>(
+      `WITH t AS (
+         UPDATE topic SET last_nonce = $2::bigint
+         WHERE id = $1::bigint AND last_nonce IS NOT DISTINCT FROM $3::bigint AND updated_at = $4::timestamptz
+           AND ($5::timestamptz IS NULL OR (active AND activated_at = $5::timestamptz))
+         RETURNING id),
+       e AS (
+         INSERT INTO epoch (topic_id, nonce, state, version, worker_open_at, worker_close_at, reputer_open_at, reputer_close_at, updated_at)
+         SELECT t.id, $2::bigint, $6::smallint, 1, $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz, clock_timestamp() FROM t
+         RETURNING *),
+       r AS (
+         INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
+         SELECT e.topic_id, e.nonce, $11::smallint, $12::smallint, e.state, clock_timestamp(), $13::timestamptz, $14::smallint, $15::text FROM e
+         RETURNING *)
+       ${RETURNED}`,
+      toStored(expected.topicId), toStored(epoch.nonce), expected.lastNonce === null ? null : toStored(expected.lastNonce),
+      expected.updatedAt, expected.anchor ?? null, change.to,
+      new Date(w.workerOpenAt), new Date(w.workerCloseAt), new Date(w.reputerOpenAt), new Date(w.reputerCloseAt),
+      change.transition, change.from, change.dueAt, change.source, change.reason ?? null,
+    );
+    return rows[0] ? split(rows[0]) : null;
+  }
+}
