@@ -40,12 +40,25 @@ export interface NewTopic extends TopicSettings {
   readonly activatedAt?: Date | null;
 }
 
+/** The job changes a step's transition implies, for a write done in one statement. */
+export interface StepJobChanges {
+  readonly remove: readonly LifecycleStep[];
+  readonly add?: { readonly step: LifecycleStep; readonly opts?: ScheduleStepOptions };
+}
+
 /** Runs inside the transaction after the write; throwing rolls everything back. */
 export type FollowUp<Tx, R> = (tx: Tx, result: R) => Promise<void>;
 
 export interface LifecycleStorePort<Tx> {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   applyTransitionIn(tx: Tx, cmd: TransitionCommand): Promise<AppliedTransition>;
+  /**
+   * A transition of an epoch known without reading it (`cmd.current`, e.g. as the step before left
+   * it) and its job changes, as one statement that is its own transaction: nothing is written and
+   * null comes back unless the epoch is still at `cmd.current.version`. A statement waiting for
+   * the epoch's row behind a running transition goes on the moment that one commits.
+   */
+  applyKnown(cmd: TransitionCommand & { readonly current: EpochRecord }, jobs: StepJobChanges): Promise<AppliedTransition | null>;
   /** Allocate the next nonce, insert the epoch and open its worker window. */
   startEpochIn(tx: Tx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch>;
   /**
@@ -66,8 +79,6 @@ export interface LifecycleStorePort<Tx> {
      * only (transitions of the epoch still queue behind it; the write's compare-and-set row-locks).
      */
     get(tx: Tx, key: EpochKey, opts?: { forUpdate?: boolean; serialize?: boolean }): Promise<EpochRecord | null>;
-    /** The advisory lock of `serialize` without the read. */
-    lock(tx: Tx, key: EpochKey): Promise<void>;
     liveKeys(tx: Tx, topicId: bigint): Promise<EpochKey[]>;
     existsStartedAt(tx: Tx, topicId: bigint, startAt: number): Promise<boolean>;
   };

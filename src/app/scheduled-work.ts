@@ -11,8 +11,8 @@
  * transaction of its own; its queued job is then only a safety net for a crash in between.
  */
 import {
-  ConflictError,
   EpochTransition,
+  applyTransition,
   TransitionSource,
   decideTask,
   isTerminal,
@@ -25,7 +25,7 @@ import {
   type TaskDecision,
 } from "../domain/index.js";
 import type { Clock } from "./lifecycle-service.js";
-import type { JobSchedulerPort, LifecycleStorePort, PeriodicStart } from "./lifecycle-ports.js";
+import type { JobSchedulerPort, LifecycleStorePort, PeriodicStart, ScheduleStepOptions } from "./lifecycle-ports.js";
 import type { EpochKey, EpochRecord, TransitionLogRecord } from "./records.js";
 
 export type StepOutcome =
@@ -33,6 +33,8 @@ export type StepOutcome =
   | {
       readonly kind: "applied";
       readonly record: TransitionLogRecord;
+      /** The epoch as this step left it (hand it to the next step as `expected`). */
+      readonly epoch: EpochRecord;
       /**
        * With `chain`: the epoch's next step, already due, which the caller is to run now
        * (`runStep(key, next.transition, { chained: true })`); its queued job is a safety net.
@@ -60,12 +62,16 @@ export interface RunStepOptions {
   /**
    * Awaited under the epoch's lock, after the decision and before anything is written: a worker
    * opens the transaction a little ahead of the due instant and waits for it here, so only the
-   * writes lie between the instant and the transition. It is given the epoch as read.
+   * writes lie between the instant and the transition.
    */
-  readonly beforeWrite?: (epoch: EpochRecord) => Promise<void>;
+  readonly beforeWrite?: () => Promise<void>;
+  /** Called with the epoch as written, before the transaction commits (see runStep). */
+  readonly afterWrite?: (epoch: EpochRecord) => void;
   /**
-   * The epoch as the lock's current holder will leave it (a step handed over before its
-   * predecessor wrote): taken as read once the lock is granted, saving the read's round trip.
+   * The epoch as the caller knows it is now or is about to be (its predecessor, written and
+   * committing): the step is then one statement without a read, which waits for the
+   * predecessor's commit on the epoch's row. When the epoch is not in that version, the step
+   * reads and decides as usual.
    */
   readonly expected?: EpochRecord;
 }
@@ -94,18 +100,14 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
     private readonly now: Clock = Date.now,
   ) {}
 
-  runStep(key: EpochKey, transition: EpochTransition, opts: RunStepOptions = {}): Promise<StepOutcome> {
+  async runStep(key: EpochKey, transition: EpochTransition, opts: RunStepOptions = {}): Promise<StepOutcome> {
+    if (opts.expected) {
+      // Known already: one statement, no read. Nothing written (the predecessor rolled back, or
+      // someone else moved the epoch) falls through to the read below.
+      const known = await this.applyKnownStep(key, transition, opts.expected, opts);
+      if (known) return known;
+    }
     return this.store.transaction(async (tx): Promise<StepOutcome> => {
-      if (opts.expected) {
-        // Known already: no read once the lock is ours. A failed compare-and-set (the predecessor
-        // rolled back, or someone else moved the epoch) falls through to the read below.
-        await this.store.epochs.lock(tx, key);
-        try {
-          return await this.applyStep(tx, key, transition, opts.expected, opts);
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-        }
-      }
       // The advisory lock serializes the epoch's transitions; reading without a row lock keeps this
       // transaction id-less (not holding back the log's settled horizon) while it waits for its
       // instant; the version compare-and-set of the write catches any writer bypassing the lock.
@@ -117,26 +119,39 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
         if (step) await this.jobs.scheduleStep(tx, key, step, { runAt: opts.requeueAt });
       }
       if (decision.kind !== "apply") return decision;
-      await opts.beforeWrite?.(epoch);
-      return this.applyStep(tx, key, transition, epoch, opts);
+      await opts.beforeWrite?.();
+      const applied = await this.store.applyTransitionIn(tx, {
+        ...key,
+        transition,
+        source: TransitionSource.SCHEDULER,
+        dueAt: new Date(dueAt(epoch.windows, transition)),
+        expectedVersion: epoch.version,
+        current: epoch,
+      });
+      // Row-locked and written, not committed: a successor handed `applied.epoch` now runs the
+      // moment this commits.
+      opts.afterWrite?.(applied.epoch);
+      if (opts.chained) {
+        const self = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
+        if (self) await this.jobs.unscheduleStep(tx, key, self);
+      }
+      const next = nextStepJob(applied.epoch, { chain: opts.chain === true, now: this.now() });
+      if (next) await this.jobs.scheduleStep(tx, key, next.step, next.opts);
+      return { kind: "applied", record: applied.record, epoch: applied.epoch, next: next?.runNow ? next.step : undefined };
     });
   }
 
-  private async applyStep(tx: Tx, key: EpochKey, transition: EpochTransition, epoch: EpochRecord, opts: RunStepOptions): Promise<StepOutcome> {
-    const { epoch: after, record } = await this.store.applyTransitionIn(tx, {
-      ...key,
-      transition,
-      source: TransitionSource.SCHEDULER,
-      dueAt: new Date(dueAt(epoch.windows, transition)),
-      expectedVersion: epoch.version,
-      current: epoch,
-    });
-    if (opts.chained) {
-      const self = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
-      if (self) await this.jobs.unscheduleStep(tx, key, self);
-    }
-    const next = await queueNextStep(this.jobs, tx, after, { chain: opts.chain === true, now: this.now() });
-    return next?.runNow ? { kind: "applied", record, next: next.step } : { kind: "applied", record };
+  private async applyKnownStep(key: EpochKey, transition: EpochTransition, epoch: EpochRecord, opts: RunStepOptions): Promise<StepOutcome | null> {
+    if (decideTask(transition, epoch.state).kind !== "apply") return null;
+    const steps = lifecycleSteps(epoch.windows);
+    const self = steps.find((s) => s.transition === transition);
+    const next = nextStepJob(applyTransition(epoch, transition).epoch, { chain: opts.chain === true, now: this.now() });
+    const applied = await this.store.applyKnown(
+      { ...key, transition, source: TransitionSource.SCHEDULER, dueAt: new Date(dueAt(epoch.windows, transition)), current: epoch },
+      { remove: opts.chained && self ? [self] : [], add: next ? { step: next.step, opts: next.opts } : undefined },
+    );
+    if (!applied) return null;
+    return { kind: "applied", record: applied.record, epoch: applied.epoch, next: next?.runNow ? next.step : undefined };
   }
 
   /**
@@ -183,24 +198,32 @@ export function nextStep(epoch: EpochRecord): LifecycleStep | undefined {
 }
 
 /**
- * Queue the job of the epoch's next step, in the transaction that made it next. With `chain` and
- * the step already due at `now`, the job is queued as an unannounced safety net
- * `CHAINED_STEP_GRACE_MS` later and `runNow` tells the caller to run the step itself.
+ * The job of the epoch's next step, as the transaction that makes it next queues it. With `chain`
+ * and the step already due at `now`, the job is an unannounced safety net `CHAINED_STEP_GRACE_MS`
+ * later and `runNow` tells the caller to run the step itself.
  */
+export function nextStepJob(
+  epoch: EpochRecord,
+  opts: { chain?: boolean; now?: number } = {},
+): { step: LifecycleStep; opts?: ScheduleStepOptions; runNow: boolean } | undefined {
+  const step = nextStep(epoch);
+  if (!step) return undefined;
+  if (opts.chain && opts.now !== undefined && step.dueAt <= opts.now) {
+    return { step, opts: { runAt: opts.now + CHAINED_STEP_GRACE_MS, announce: false }, runNow: true };
+  }
+  return { step, runNow: false };
+}
+
+/** Queue the job of the epoch's next step (see `nextStepJob`) in the caller's transaction. */
 export async function queueNextStep<Tx>(
   jobs: JobSchedulerPort<Tx>,
   tx: Tx,
   epoch: EpochRecord,
   opts: { chain?: boolean; now?: number } = {},
 ): Promise<{ step: LifecycleStep; runNow: boolean } | undefined> {
-  const step = nextStep(epoch);
-  if (!step) return undefined;
-  if (opts.chain && opts.now !== undefined && step.dueAt <= opts.now) {
-    await jobs.scheduleStep(tx, epoch, step, { runAt: opts.now + CHAINED_STEP_GRACE_MS, announce: false });
-    return { step, runNow: true };
-  }
-  await jobs.scheduleStep(tx, epoch, step);
-  return { step, runNow: false };
+  const next = nextStepJob(epoch, opts);
+  if (next) await jobs.scheduleStep(tx, epoch, next.step, next.opts);
+  return next;
 }
 
 /** The instant a step was due: its window time. */

@@ -23,8 +23,8 @@ export function createLifecycle(
   now: () => number = Date.now,
   onCommitted?: CommitObserver,
 ): Lifecycle {
-  const store = new LifecycleStore(prisma, onCommitted);
   const jobs = new PgJobScheduler({ leadMs: config.WORKER_LEAD_MS });
+  const store = new LifecycleStore(prisma, onCommitted, jobs);
   return { commands: new LifecycleService(store, jobs, now), work: new ScheduledWork(store, jobs, now) };
 }
 

@@ -21,19 +21,13 @@ export class EpochRepository {
    * on the version, row-locks at the write.
    */
   async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean; serialize?: boolean } = {}): Promise<EpochRecord | null> {
-    if (opts.forUpdate || opts.serialize) await this.lock(db, key);
+    if (opts.forUpdate || opts.serialize) {
+      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`epoch-windows/epoch/${key.topicId}/${key.nonce}`}, 0))`;
+    }
     const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await db.$queryRaw<EpochRow[]>`
       SELECT ${EPOCH_COLUMNS} FROM epoch WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} ${lock}`;
     return rows[0] ? toEpochRecord(rows[0]) : null;
-  }
-
-  /**
-   * The epoch's advisory lock alone (see `get`), for a caller that already knows the epoch as the
-   * lock's previous holder leaves it and writes by compare-and-set on its version.
-   */
-  async lock(db: DbTx, key: EpochKey): Promise<void> {
-    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`epoch-windows/epoch/${key.topicId}/${key.nonce}`}, 0))`;
   }
 
   /** Whether the topic has an epoch started at exactly `startAt` (periodic starts are idempotent by it). */

@@ -9,6 +9,7 @@ import type {
   FollowUp as PortFollowUp,
   LifecycleStorePort,
   StartedEpoch,
+  StepJobChanges,
   TransitionCommand,
 } from "../app/lifecycle-ports.js";
 import {
@@ -22,7 +23,9 @@ import {
   formatNonce,
   nextNonce,
 } from "../domain/index.js";
-import type { TopicRecord, TransitionLogRecord } from "../app/records.js";
+import type { EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
+import { Prisma } from "../generated/prisma/client.js";
+import { PgJobScheduler } from "../jobs/job-scheduler.js";
 import { EpochRepository } from "./epoch-repository.js";
 import type { Db, DbTx } from "./prisma-client.js";
 import { TopicRepository } from "./topic-repository.js";
@@ -38,6 +41,11 @@ export type CommitObserver = (records: readonly TransitionLogRecord[]) => void;
 /** Runs inside the transaction after the write; throwing rolls everything back. */
 export type FollowUp<R> = PortFollowUp<DbTx, R>;
 
+/** Renders a step's job changes as select-list expressions run once per row matching `guard`. */
+export interface StepJobStatements {
+  stepJobChangesSql(key: EpochKey, changes: StepJobChanges, guard: Prisma.Sql): Prisma.Sql;
+}
+
 export class LifecycleStore implements LifecycleStorePort<DbTx> {
   readonly epochs = new EpochRepository();
   readonly topics = new TopicRepository();
@@ -47,10 +55,15 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
   /** Records appended per open transaction, handed to `onCommitted` once it has committed. */
   private readonly appended = new WeakMap<object, TransitionLogRecord[]>();
 
-  /** `onCommitted` hears of every transition after its transaction commits (for metrics). */
+  /**
+   * `onCommitted` hears of every transition after its transaction commits (for metrics). `jobs`
+   * renders job changes for the one-statement writes of `applyKnown` (the queue's default lead
+   * when omitted).
+   */
   constructor(
     readonly db: Db,
     private readonly onCommitted?: CommitObserver,
+    private readonly jobs: StepJobStatements = new PgJobScheduler(),
   ) {}
 
   async transaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
@@ -64,11 +77,7 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
     const records = handle && this.appended.get(handle);
     if (records?.length) {
       this.appended.delete(handle!);
-      try {
-        this.onCommitted(records);
-      } catch {
-        // An observer's failure must not turn a committed transition into an error.
-      }
+      this.notify(records);
     }
     return result;
   }
@@ -100,6 +109,30 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
     this.remember(tx, written.record);
     if (followUp) await followUp(tx, written);
     return written;
+  }
+
+  async applyKnown(cmd: TransitionCommand & { readonly current: EpochRecord }, jobs: StepJobChanges): Promise<AppliedTransition | null> {
+    const next = applyTransition(cmd.current, cmd.transition); // throws IllegalTransitionError
+    // No BEGIN/COMMIT: the statement is its own transaction. Its first write is the epoch's row, so
+    // it gets its transaction id no earlier than it touches the epoch, keeping the log's (txid, id)
+    // order the epoch's commit order (as the advisory lock does for multi-statement writers).
+    const written = await this.writes.apply(
+      this.db,
+      cmd,
+      cmd.current.version,
+      { transition: cmd.transition, from: next.from, to: next.to, dueAt: cmd.dueAt, source: cmd.source, reason: cmd.reason ?? null },
+      this.jobs.stepJobChangesSql(cmd, jobs, Prisma.sql`e.topic_id IS NOT NULL`),
+    );
+    if (written) this.notify([written.record]);
+    return written;
+  }
+
+  private notify(records: readonly TransitionLogRecord[]): void {
+    try {
+      this.onCommitted?.(records);
+    } catch {
+      // An observer's failure must not turn a committed transition into an error.
+    }
   }
 
   private remember(tx: DbTx, record: TransitionLogRecord): void {

@@ -6,6 +6,7 @@
  */
 import type { EpochKey, EpochRecord, TransitionLogRecord } from "../app/records.js";
 import { EpochState, type EpochTransition, type EpochWindows, type TransitionSource } from "../domain/index.js";
+import { Prisma } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
 import { toEpochRecord, toTransitionLogRecord, type EpochRow, type TransitionRow } from "./row-mappers.js";
 import { toStored } from "./uint64-column.js";
@@ -27,12 +28,13 @@ export interface WrittenTransition {
 /** The log record's columns, prefixed so they do not clash with the epoch's in one result row. */
 type JoinedRow = EpochRow & { [K in keyof TransitionRow as `r_${K & string}`]: TransitionRow[K] };
 
-const RETURNED = `
+const RETURNED_COLUMNS = `
   SELECT e.topic_id, e.nonce, e.state, e.worker_open_at, e.worker_close_at, e.reputer_open_at, e.reputer_close_at,
          e.version, e.created_at, e.updated_at,
          r.id AS r_id, r.txid AS r_txid, r.topic_id AS r_topic_id, r.nonce AS r_nonce, r.transition AS r_transition,
          r.from_state AS r_from_state, r.to_state AS r_to_state, r.at AS r_at, r.due_at AS r_due_at,
-         r.source AS r_source, r.reason AS r_reason
+         r.source AS r_source, r.reason AS r_reason`;
+const RETURNED = `${RETURNED_COLUMNS}
   FROM e, r`;
 
 function split(row: JoinedRow): WrittenTransition {
@@ -50,23 +52,23 @@ export class TransitionWrites {
    * Compare-and-set the epoch's state on its version and append the log record, in one statement.
    * Null (nothing written) when the epoch is no longer at `expectedVersion`. `updated_at` and `at`
    * are the statement's clock: a transaction opened ahead of its due instant must not date its
-   * change before it.
+   * change before it. `alsoSelect` adds select-list expressions run once the epoch is written (its
+   * job changes; they may refer to the written row as `e`).
    */
-  async apply(db: DbTx, key: EpochKey, expectedVersion: number, change: LoggedChange): Promise<WrittenTransition | null> {
-    const topicId = toStored(key.topicId);
-    const nonce = toStored(key.nonce);
-    const rows = await db.$queryRawUnsafe<JoinedRow[]>(
-      `WITH e AS (
-         UPDATE epoch SET state = $3::smallint, version = version + 1, updated_at = clock_timestamp()
-         WHERE topic_id = $1::bigint AND nonce = $2::bigint AND version = $4::int
-         RETURNING *),
-       r AS (
-         INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
-         SELECT e.topic_id, e.nonce, $5::smallint, $6::smallint, e.state, clock_timestamp(), $7::timestamptz, $8::smallint, $9::text FROM e
-         RETURNING *)
-       ${RETURNED}`,
-      topicId, nonce, change.to, expectedVersion, change.transition, change.from, change.dueAt, change.source, change.reason ?? null,
-    );
+  async apply(db: DbTx, key: EpochKey, expectedVersion: number, change: LoggedChange, alsoSelect?: Prisma.Sql): Promise<WrittenTransition | null> {
+    const rows = await db.$queryRaw<JoinedRow[]>`
+      WITH e AS (
+        UPDATE epoch SET state = ${change.to}::smallint, version = version + 1, updated_at = clock_timestamp()
+        WHERE topic_id = ${toStored(key.topicId)}::bigint AND nonce = ${toStored(key.nonce)}::bigint AND version = ${expectedVersion}::int
+        RETURNING *),
+      r AS (
+        INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
+        SELECT e.topic_id, e.nonce, ${change.transition}::smallint, ${change.from}::smallint, e.state, clock_timestamp(),
+               ${change.dueAt}::timestamptz, ${change.source}::smallint, ${change.reason ?? null}::text
+        FROM e
+        RETURNING *)
+      ${Prisma.raw(RETURNED_COLUMNS)}${alsoSelect ? Prisma.sql`, ${alsoSelect}` : Prisma.empty}
+      FROM e, r`;
     return rows[0] ? split(rows[0]) : null;
   }
 
