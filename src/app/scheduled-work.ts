@@ -7,8 +7,10 @@
  * Only an epoch's next step is queued: each transition queues the job of the step after it in its
  * own transaction (see `queueNextStep`), so a step's prerequisite has always committed before its
  * job exists. A next step that is already due (complete after close-reputer, at the same instant;
- * every overdue step after downtime) is run by the same worker right after the commit, in a
- * transaction of its own; its queued job is then only a safety net for a crash in between.
+ * every overdue step after downtime) is not queued: the worker that made it next runs it right
+ * after the commit, in a transaction of its own, while it still holds its own job. That job is the
+ * safety net: if the worker dies in between, the job is released (see the orphan sweeper), runs
+ * again, finds its own step done and resumes the epoch from its next due step.
  */
 import {
   EpochTransition,
@@ -25,7 +27,7 @@ import {
   type TaskDecision,
 } from "../domain/index.js";
 import type { Clock } from "./lifecycle-service.js";
-import type { JobSchedulerPort, LifecycleStorePort, PeriodicStart, ScheduleStepOptions } from "./lifecycle-ports.js";
+import type { JobSchedulerPort, LifecycleStorePort, PeriodicStart } from "./lifecycle-ports.js";
 import type { EpochKey, EpochRecord, TransitionLogRecord } from "./records.js";
 
 export type StepOutcome =
@@ -35,11 +37,17 @@ export type StepOutcome =
       readonly record: TransitionLogRecord;
       /** The epoch as this step left it (hand it to the next step as `expected`). */
       readonly epoch: EpochRecord;
-      /**
-       * With `chain`: the epoch's next step, already due, which the caller is to run now
-       * (`runStep(key, next.transition, { chained: true })`); its queued job is a safety net.
-       */
+      /** With `chain`: the epoch's next step, already due and not queued, which the caller is to run now. */
       readonly next?: LifecycleStep;
+    }
+  | {
+      /**
+       * With `chain`: this step had happened already (a worker died between it and the next one),
+       * and the epoch's next step is due and not queued: the caller is to run it now.
+       */
+      readonly kind: "resume";
+      readonly epoch: EpochRecord;
+      readonly next: LifecycleStep;
     };
 
 export type PeriodicOutcome =
@@ -53,12 +61,10 @@ export interface RunStepOptions {
    */
   readonly requeueAt?: number;
   /**
-   * The caller runs the next step itself when it is already due: its job is then queued
-   * `CHAINED_STEP_GRACE_MS` later, unannounced, instead of at once, and the outcome carries it.
+   * The caller holds a job that runs again if the caller dies, and runs the epoch's next step
+   * itself when it is already due: that step is then not queued, and the outcome carries it.
    */
   readonly chain?: boolean;
-  /** This call runs a step handed over by `chain`: once applied, its safety-net job goes. */
-  readonly chained?: boolean;
   /**
    * Awaited under the epoch's lock, after the decision and before anything is written: a worker
    * opens the transaction a little ahead of the due instant and waits for it here, so only the
@@ -86,13 +92,6 @@ export interface ScheduledWorkRunner {
   runPeriodicStart(job: PeriodicStart, opts?: { beforeWrite?: () => Promise<void> }): Promise<PeriodicOutcome>;
 }
 
-/**
- * How long after its predecessor's commit the safety-net job of a chained step becomes runnable:
- * far longer than the worker needs to run the step itself, so the job normally never runs (it is
- * removed by the step's transaction); it runs only when that worker died in between.
- */
-export const CHAINED_STEP_GRACE_MS = 5_000;
-
 export class ScheduledWork<Tx> implements ScheduledWorkRunner {
   constructor(
     private readonly store: LifecycleStorePort<Tx>,
@@ -118,6 +117,10 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
         const step = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
         if (step) await this.jobs.scheduleStep(tx, key, step, { runAt: opts.requeueAt });
       }
+      if (decision.kind === "skip" && opts.chain && !isTerminal(epoch.state)) {
+        const next = nextStepJob(epoch, { chain: true, now: this.now() });
+        if (next?.runNow) return { kind: "resume", epoch, next: next.step };
+      }
       if (decision.kind !== "apply") return decision;
       await opts.beforeWrite?.();
       const applied = await this.store.applyTransitionIn(tx, {
@@ -131,24 +134,18 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
       // Row-locked and written, not committed: a successor handed `applied.epoch` now runs the
       // moment this commits.
       opts.afterWrite?.(applied.epoch);
-      if (opts.chained) {
-        const self = lifecycleSteps(epoch.windows).find((s) => s.transition === transition);
-        if (self) await this.jobs.unscheduleStep(tx, key, self);
-      }
       const next = nextStepJob(applied.epoch, { chain: opts.chain === true, now: this.now() });
-      if (next) await this.jobs.scheduleStep(tx, key, next.step, next.opts);
+      if (next && !next.runNow) await this.jobs.scheduleStep(tx, key, next.step);
       return { kind: "applied", record: applied.record, epoch: applied.epoch, next: next?.runNow ? next.step : undefined };
     });
   }
 
   private async applyKnownStep(key: EpochKey, transition: EpochTransition, epoch: EpochRecord, opts: RunStepOptions): Promise<StepOutcome | null> {
     if (decideTask(transition, epoch.state).kind !== "apply") return null;
-    const steps = lifecycleSteps(epoch.windows);
-    const self = steps.find((s) => s.transition === transition);
     const next = nextStepJob(applyTransition(epoch, transition).epoch, { chain: opts.chain === true, now: this.now() });
     const applied = await this.store.applyKnown(
       { ...key, transition, source: TransitionSource.SCHEDULER, dueAt: new Date(dueAt(epoch.windows, transition)), current: epoch },
-      { remove: opts.chained && self ? [self] : [], add: next ? { step: next.step, opts: next.opts } : undefined },
+      { remove: [], add: next && !next.runNow ? { step: next.step } : undefined },
     );
     if (!applied) return null;
     return { kind: "applied", record: applied.record, epoch: applied.epoch, next: next?.runNow ? next.step : undefined };
@@ -198,23 +195,16 @@ export function nextStep(epoch: EpochRecord): LifecycleStep | undefined {
 }
 
 /**
- * The job of the epoch's next step, as the transaction that makes it next queues it. With `chain`
- * and the step already due at `now`, the job is an unannounced safety net `CHAINED_STEP_GRACE_MS`
- * later and `runNow` tells the caller to run the step itself.
+ * The epoch's next step and whether it is to be run at once instead of queued: with `chain`, a
+ * step already due at `now` (the caller runs it; its own job is the safety net).
  */
-export function nextStepJob(
-  epoch: EpochRecord,
-  opts: { chain?: boolean; now?: number } = {},
-): { step: LifecycleStep; opts?: ScheduleStepOptions; runNow: boolean } | undefined {
+export function nextStepJob(epoch: EpochRecord, opts: { chain?: boolean; now?: number } = {}): { step: LifecycleStep; runNow: boolean } | undefined {
   const step = nextStep(epoch);
   if (!step) return undefined;
-  if (opts.chain && opts.now !== undefined && step.dueAt <= opts.now) {
-    return { step, opts: { runAt: opts.now + CHAINED_STEP_GRACE_MS, announce: false }, runNow: true };
-  }
-  return { step, runNow: false };
+  return { step, runNow: opts.chain === true && opts.now !== undefined && step.dueAt <= opts.now };
 }
 
-/** Queue the job of the epoch's next step (see `nextStepJob`) in the caller's transaction. */
+/** Queue the job of the epoch's next step (unless `nextStepJob` says to run it now) in the caller's transaction. */
 export async function queueNextStep<Tx>(
   jobs: JobSchedulerPort<Tx>,
   tx: Tx,
@@ -222,7 +212,7 @@ export async function queueNextStep<Tx>(
   opts: { chain?: boolean; now?: number } = {},
 ): Promise<{ step: LifecycleStep; runNow: boolean } | undefined> {
   const next = nextStepJob(epoch, opts);
-  if (next) await jobs.scheduleStep(tx, epoch, next.step, next.opts);
+  if (next && !next.runNow) await jobs.scheduleStep(tx, epoch, next.step);
   return next;
 }
 

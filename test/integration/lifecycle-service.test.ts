@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import type { JobSchedulerPort } from "../../src/app/lifecycle-ports.js";
 import type { EpochKey } from "../../src/app/records.js";
-import { CHAINED_STEP_GRACE_MS, nextStep } from "../../src/app/scheduled-work.js";
+import { nextStep } from "../../src/app/scheduled-work.js";
 import {
   ConflictError,
   EpochState,
@@ -167,18 +167,24 @@ describe("lifecycle service", () => {
         assert.deepEqual(await heard(), [nextDue - LEAD_MS]);
       }
 
-      // Close-reputer: complete is due at the same instant, so the same worker runs it next; the
-      // queued complete job is a safety net (not announced, claimable only after the grace).
+      // Close-reputer: complete is due at the same instant, so the same worker runs it next and it
+      // is not queued (the close-reputer job, held until then, is the safety net).
       clock = w.reputerCloseAt + 3;
       await takeJob(epoch, Task.CLOSE_REPUTER_WINDOW);
       const closed = await lc.work.runStep(epoch, EpochTransition.CLOSE_REPUTER_WINDOW, { chain: true });
       assert.equal(closed.kind, "applied");
       assert.deepEqual(closed.kind === "applied" && closed.next, step(EpochTransition.COMPLETE));
-      assert.deepEqual(shape(await jobsOf(epoch)), [{ ...stepJob(epoch, Task.COMPLETE, w.reputerCloseAt, 1), runAt: clock + CHAINED_STEP_GRACE_MS }]);
+      assert.deepEqual(await jobsOf(epoch), []);
       assert.deepEqual(await heard(), []);
-      const completed = await lc.work.runStep(epoch, EpochTransition.COMPLETE, { chain: true, chained: true });
+      // That job run again (its worker died before complete): it resumes the epoch with complete.
+      const rerun = await lc.work.runStep(epoch, EpochTransition.CLOSE_REPUTER_WINDOW, { chain: true });
+      assert.equal(rerun.kind, "resume");
+      assert.deepEqual(rerun.kind === "resume" && rerun.next, step(EpochTransition.COMPLETE));
+      assert.equal((await lc.work.runStep(epoch, EpochTransition.CLOSE_REPUTER_WINDOW)).kind, "skip", "without chain: nothing to resume");
+      const completed = await lc.work.runStep(epoch, EpochTransition.COMPLETE, { chain: true });
       assert.equal(completed.kind, "applied");
-      assert.deepEqual(await jobsOf(epoch), [], "the completing transaction removed the safety net");
+      assert.deepEqual(await jobsOf(epoch), []);
+      assert.equal((await lc.work.runStep(epoch, EpochTransition.CLOSE_REPUTER_WINDOW, { chain: true })).kind, "skip", "finished: nothing to resume");
 
       const log = await epochLog(lc, topic.id, epoch.nonce);
       assert.deepEqual(
@@ -340,12 +346,15 @@ describe("lifecycle service", () => {
     const wrong = { ...open, state: EpochState.PENDING_COMPLETION, version: open.version + 1 };
     assert.equal((await lc.work.runStep(epoch, EpochTransition.COMPLETE, { expected: wrong })).kind, "wait");
     const closed = await lc.commands.applyEpochTransition(epoch, EpochTransition.CLOSE_REPUTER_WINDOW);
-    const done = await lc.work.runStep(epoch, EpochTransition.COMPLETE, { expected: closed, chain: true, chained: true });
+    const done = await lc.work.runStep(epoch, EpochTransition.COMPLETE, { expected: closed, chain: true });
     assert.equal(done.kind, "applied");
     const after = (await lc.store.epochs.get(db.prisma, epoch))!;
     assert.equal(after.state, EpochState.COMPLETED);
     assert.equal(after.version, closed.version + 1);
     assert.deepEqual((await epochLog(lc, topic.id, epoch.nonce)).map((l) => l.transition).slice(-2), [EpochTransition.CLOSE_REPUTER_WINDOW, EpochTransition.COMPLETE]);
-    assert.deepEqual(await jobsOf(epoch), []);
+    // The complete job the operator's close queued is left; run, it ends quietly.
+    assert.deepEqual((await jobsOf(epoch)).map((j) => j.task_identifier), [Task.COMPLETE]);
+    assert.equal((await lc.work.runStep(epoch, EpochTransition.COMPLETE, { chain: true })).kind, "skip");
+    await lc.store.transaction((tx) => (lc.commands as unknown as { jobs: JobSchedulerPort<unknown> }).jobs.unscheduleEpoch(tx, epoch));
   });
 });

@@ -2,9 +2,9 @@
  * The shape shared by the five lifecycle-step tasks: parse the epoch key, wait for the due instant
  * (jobs are claimed up to WORKER_LEAD_MS early; the transaction opens PREPARE_MS before it), run
  * the step. Its transaction queues the epoch's next step; when that one is already due (complete
- * after close-reputer; overdue steps after downtime), it is run here and now, as one statement of
- * its own (it knows the epoch as this step left it), instead of waiting for another look at the
- * queue. A step whose prerequisite has not happened yet (only possible for a job queued by an older
+ * after close-reputer; overdue steps after downtime), it is not queued but run here and now, as
+ * one statement of its own (it knows the epoch as this step left it); this job is its safety net.
+ * A step whose prerequisite has not happened yet (only possible for a job queued by an older
  * version, which queued every step at the start) re-checks a few times within ~100 ms, then
  * re-queues itself `waitRetryMs` later. It never fails for good and never skips.
  */
@@ -44,7 +44,7 @@ export function lifecycleStepTask(transition: EpochTransition, { work, waitRetry
     // missing and ends (our job is retried and hands it over again).
     const afterWrite = (written: EpochRecord) => {
       if (successor !== undefined && !early) {
-        early = { transition: successor, outcome: work.runStep(key, successor, { chain: true, chained: true, expected: written }) };
+        early = { transition: successor, outcome: work.runStep(key, successor, { chain: true, expected: written }) };
       }
     };
     try {
@@ -59,8 +59,9 @@ export function lifecycleStepTask(transition: EpochTransition, { work, waitRetry
         outcome = await work.runStep(key, transition, { requeueAt: Date.now() + waitRetryMs, chain: true, beforeWrite, afterWrite });
         if (outcome.kind === "wait") helpers.logger.debug(`${helpers.job.task_identifier} ${key.topicId}/${key.nonce}: prerequisite pending; re-queued`);
       }
-      // The next step is already due: run it now (its queued job is only a safety net).
-      while (outcome?.kind === "applied" && outcome.next) {
+      // The next step is already due and not queued: run it now. This job is its safety net: it
+      // completes only after the chain, and a re-run after a crash resumes it (outcome "resume").
+      while ((outcome?.kind === "applied" || outcome?.kind === "resume") && outcome.next) {
         const next = outcome.next;
         if (early?.transition === next.transition) {
           const pending = early.outcome;
@@ -69,7 +70,7 @@ export function lifecycleStepTask(transition: EpochTransition, { work, waitRetry
           continue;
         }
         await sleepUntil(next.dueAt);
-        outcome = await work.runStep(key, next.transition, { chain: true, chained: true, expected: outcome.epoch });
+        outcome = await work.runStep(key, next.transition, { chain: true, expected: outcome.epoch });
       }
     } finally {
       // Opened but not handed over (this step was not applied): let it end; it changes nothing then.
