@@ -10,6 +10,7 @@
  *
  * Settings (environment): BENCH_TOPICS, BENCH_EPOCH_LENGTH, BENCH_WSW, BENCH_GTL, BENCH_MEASURE_S,
  * BENCH_WORKERS (processes, default 1), WORKER_CONCURRENCY (per process), DATABASE_URL (server),
+ * BENCH_RECORD=0 (no entry in bench/RESULTS.md),
  * BENCH_WORKER_NODE_ARGS (extra node flags for the worker processes, e.g. "--cpu-prof
  * --cpu-prof-dir=/some/dir": NODE_OPTIONS may not carry --cpu-prof).
  */
@@ -23,6 +24,7 @@ import { createPrismaClient } from "../src/db/prisma-client.js";
 import { prepareDatabase } from "../src/db/setup.js";
 import { createLifecycle } from "../src/bin/lifecycle-wiring.js";
 import { EpochTransition, extraLag } from "../src/domain/index.js";
+import { recordResult } from "./report.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -47,7 +49,8 @@ export async function main(): Promise<void> {
     await sleep(3000); // let the workers connect
 
     const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
-    console.log(`load average at start: ${load()} (${os.cpus().length} CPUs; other work on the host inflates the tail)`);
+    const loadAtStart = load();
+    console.log(`load average at start: ${loadAtStart} (${os.cpus().length} CPUs; other work on the host inflates the tail)`);
     console.log(`lateness: ${topics} topics ${JSON.stringify(settings)} → ${(topics * lifetimeS) / settings.epochLength} epochs in flight; ${workers} worker process(es)`);
     const ids: bigint[] = [];
     for (let i = 0; i < topics; i++) ids.push((await commands.createTopic(settings)).id);
@@ -94,7 +97,20 @@ export async function main(): Promise<void> {
     for (const r of byStep) {
       console.log(`  ${EpochTransition[r.transition]!.padEnd(20)} n ${String(r.n).padStart(5)}  p50 ${r.p50.toFixed(1)}  p99 ${r.p99.toFixed(1)}  max ${r.max.toFixed(1)}`);
     }
+    const verdict = s.p99 <= 50 ? "PASS" : "FAIL";
+    console.log(`goal p99 ≤ 50 ms: ${verdict}`);
     console.log(`load average at end: ${load()}`);
+    if (process.env.BENCH_RECORD !== "0") {
+      await recordResult("lateness", [
+        `${topics} topics ${JSON.stringify(settings)}, ${workers} worker process(es); epochs in flight avg ${avg.toFixed(0)}; ${s.n} scheduled transitions due in ${measureS} s; load at start ${loadAtStart}, at end ${load()}`,
+        "| transition | n | p50 | p99 | max |",
+        "|---|---|---|---|---|",
+        ...byStep.map((r) => `| ${EpochTransition[r.transition]} | ${r.n} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms |`),
+        `| **all** | ${s.n} | ${s.p50.toFixed(1)} ms | ${s.p99.toFixed(1)} ms | ${s.max.toFixed(1)} ms |`,
+        "",
+        `Goal p99 ≤ 50 ms: ${verdict}.`,
+      ]);
+    }
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${new Date().toISOString()}`);
     for (const id of ids) await commands.deactivateTopic(id);
   } finally {
