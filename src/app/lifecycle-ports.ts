@@ -53,12 +53,16 @@ export interface LifecycleStorePort<Tx> {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   applyTransitionIn(tx: Tx, cmd: TransitionCommand): Promise<AppliedTransition>;
   /**
-   * A transition of an epoch known without reading it (`cmd.current`, e.g. as the step before left
-   * it) and its job changes, as one statement that is its own transaction: nothing is written and
-   * null comes back unless the epoch is still at `cmd.current.version`. A statement waiting for
-   * the epoch's row behind a running transition goes on the moment that one commits.
+   * A transition of an epoch known without reading it under a lock (`cmd.current`: read ahead, or
+   * as the step before left it) and its job changes, as one statement that is its own transaction:
+   * nothing is written and null comes back unless the epoch is at `cmd.current.version` when the
+   * statement gets the epoch's lock. It queues behind a transition of the epoch in progress and
+   * goes on the moment that one commits; with `notBefore` (ms) it writes no earlier than that
+   * instant, waiting on the database server (so it can be sent a little ahead).
    */
-  applyKnown(cmd: TransitionCommand & { readonly current: EpochRecord }, jobs: StepJobChanges): Promise<AppliedTransition | null>;
+  applyKnown(cmd: TransitionCommand & { readonly current: EpochRecord }, jobs: StepJobChanges, opts?: { readonly notBefore?: number }): Promise<AppliedTransition | null>;
+  /** The epoch as committed now, without a lock or transaction. */
+  readEpoch(key: EpochKey): Promise<EpochRecord | null>;
   /** Allocate the next nonce, insert the epoch and open its worker window. */
   startEpochIn(tx: Tx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch>;
   /**

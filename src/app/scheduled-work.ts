@@ -74,6 +74,16 @@ export interface RunStepOptions {
   /** Called with the epoch as written, before the transaction commits (see runStep). */
   readonly afterWrite?: (epoch: EpochRecord) => void;
   /**
+   * The step's instant (ms): the epoch is read ahead without a lock and, when the step applies,
+   * written by one statement sent now that waits on the database server until this instant.
+   */
+  readonly notBefore?: number;
+  /**
+   * Called once that one statement is on its way, with the epoch as it will leave it: a successor
+   * sent from now on queues behind it on the epoch's lock.
+   */
+  readonly onSent?: (epoch: EpochRecord) => void;
+  /**
    * The epoch as the caller knows it is now or is about to be (its predecessor, written and
    * committing): the step is then one statement without a read, which waits for the
    * predecessor's commit on the epoch's row. When the epoch is not in that version, the step
@@ -100,11 +110,13 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
   ) {}
 
   async runStep(key: EpochKey, transition: EpochTransition, opts: RunStepOptions = {}): Promise<StepOutcome> {
-    if (opts.expected) {
-      // Known already: one statement, no read. Nothing written (the predecessor rolled back, or
-      // someone else moved the epoch) falls through to the read below.
-      const known = await this.applyKnownStep(key, transition, opts.expected, opts);
-      if (known) return known;
+    // One statement when the epoch is known (handed over) or, for a step sent ahead of its instant,
+    // read ahead without a lock. Nothing written (the predecessor rolled back, someone moved the
+    // epoch meanwhile) falls through to the locked read below, which decides as usual.
+    const known = opts.expected ?? (opts.notBefore !== undefined ? await this.store.readEpoch(key) : null);
+    if (known && decideTask(transition, known.state).kind === "apply") {
+      const applied = await this.applyKnownStep(key, transition, known, opts);
+      if (applied) return applied;
     }
     return this.store.transaction(async (tx): Promise<StepOutcome> => {
       // The advisory lock serializes the epoch's transitions; reading without a row lock keeps this
@@ -141,12 +153,16 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
   }
 
   private async applyKnownStep(key: EpochKey, transition: EpochTransition, epoch: EpochRecord, opts: RunStepOptions): Promise<StepOutcome | null> {
-    if (decideTask(transition, epoch.state).kind !== "apply") return null;
-    const next = nextStepJob(applyTransition(epoch, transition).epoch, { chain: opts.chain === true, now: this.now() });
-    const applied = await this.store.applyKnown(
+    const after = applyTransition(epoch, transition).epoch;
+    // Written at notBefore at the earliest: what is due then is run at once, not queued.
+    const next = nextStepJob(after, { chain: opts.chain === true, now: Math.max(this.now(), opts.notBefore ?? 0) });
+    const sent = this.store.applyKnown(
       { ...key, transition, source: TransitionSource.SCHEDULER, dueAt: new Date(dueAt(epoch.windows, transition)), current: epoch },
       { remove: [], add: next && !next.runNow ? { step: next.step } : undefined },
+      { notBefore: opts.notBefore },
     );
+    opts.onSent?.(after);
+    const applied = await sent;
     if (!applied) return null;
     return { kind: "applied", record: applied.record, epoch: applied.epoch, next: next?.runNow ? next.step : undefined };
   }

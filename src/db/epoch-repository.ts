@@ -4,6 +4,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
 import { toEpochRecord, type EpochRow } from "./row-mappers.js";
 import { EPOCH_COLUMNS } from "./sql-columns.js";
+import { epochLockKey } from "./epoch-lock.js";
 import { fromStored, toStored } from "./uint64-column.js";
 
 export class EpochRepository {
@@ -22,7 +23,7 @@ export class EpochRepository {
    */
   async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean; serialize?: boolean } = {}): Promise<EpochRecord | null> {
     if (opts.forUpdate || opts.serialize) {
-      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`epoch-windows/epoch/${key.topicId}/${key.nonce}`}, 0))`;
+      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${epochLockKey(key)}, 0))`;
     }
     const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await db.$queryRaw<EpochRow[]>`

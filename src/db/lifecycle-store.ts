@@ -41,6 +41,12 @@ export type CommitObserver = (records: readonly TransitionLogRecord[]) => void;
 /** Runs inside the transaction after the write; throwing rolls everything back. */
 export type FollowUp<R> = PortFollowUp<DbTx, R>;
 
+/**
+ * The longest a one-statement write waits on the server for its instant, whatever the caller asked:
+ * a client clock far ahead of the server's must not park statements (and connections).
+ */
+const MAX_SERVER_WAIT_MS = 1000;
+
 /** Renders a step's job changes as select-list expressions run once per row matching `guard`. */
 export interface StepJobStatements {
   stepJobChangesSql(key: EpochKey, changes: StepJobChanges, guard: Prisma.Sql): Prisma.Sql;
@@ -111,20 +117,29 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
     return written;
   }
 
-  async applyKnown(cmd: TransitionCommand & { readonly current: EpochRecord }, jobs: StepJobChanges): Promise<AppliedTransition | null> {
+  async applyKnown(
+    cmd: TransitionCommand & { readonly current: EpochRecord },
+    jobs: StepJobChanges,
+    opts: { readonly notBefore?: number } = {},
+  ): Promise<AppliedTransition | null> {
     const next = applyTransition(cmd.current, cmd.transition); // throws IllegalTransitionError
-    // No BEGIN/COMMIT: the statement is its own transaction. Its first write is the epoch's row, so
-    // it gets its transaction id no earlier than it touches the epoch, keeping the log's (txid, id)
-    // order the epoch's commit order (as the advisory lock does for multi-statement writers).
+    // No BEGIN/COMMIT: the statement is its own transaction; it takes the epoch's advisory lock
+    // first, as every writer of an epoch does, and may wait on the server for its instant.
     const written = await this.writes.apply(
       this.db,
       cmd,
       cmd.current.version,
       { transition: cmd.transition, from: next.from, to: next.to, dueAt: cmd.dueAt, source: cmd.source, reason: cmd.reason ?? null },
       this.jobs.stepJobChangesSql(cmd, jobs, Prisma.sql`e.topic_id IS NOT NULL`),
+      { lock: true, notBefore: opts.notBefore === undefined ? undefined : new Date(opts.notBefore), maxWaitMs: MAX_SERVER_WAIT_MS },
     );
     if (written) this.notify([written.record]);
     return written;
+  }
+
+  /** The epoch as committed now, read outside any transaction (no lock). */
+  readEpoch(key: EpochKey): Promise<EpochRecord | null> {
+    return this.epochs.get(this.db, key);
   }
 
   private notify(records: readonly TransitionLogRecord[]): void {

@@ -10,6 +10,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
 import { toEpochRecord, toTransitionLogRecord, type EpochRow, type TransitionRow } from "./row-mappers.js";
 import { toStored } from "./uint64-column.js";
+import { epochLockKey } from "./epoch-lock.js";
 
 export interface LoggedChange {
   readonly transition: EpochTransition;
@@ -54,12 +55,32 @@ export class TransitionWrites {
    * are the statement's clock: a transaction opened ahead of its due instant must not date its
    * change before it. `alsoSelect` adds select-list expressions run once the epoch is written (its
    * job changes; they may refer to the written row as `e`).
+   *
+   * `gate` (for a statement that is its own transaction) runs first, before the row is read for the
+   * write: the epoch's advisory lock, so the statement queues behind any transition of the epoch in
+   * progress (and, still without a transaction id, keeps the log's commit order), then a sleep on
+   * the server until `notBefore` — a statement sent ahead of its due instant writes at the instant
+   * itself, with no client wake-up or round trip in between. An UPDATE whose row changed while it
+   * waited re-checks the compare-and-set against the newest version (READ COMMITTED).
    */
-  async apply(db: DbTx, key: EpochKey, expectedVersion: number, change: LoggedChange, alsoSelect?: Prisma.Sql): Promise<WrittenTransition | null> {
+  async apply(
+    db: DbTx,
+    key: EpochKey,
+    expectedVersion: number,
+    change: LoggedChange,
+    alsoSelect?: Prisma.Sql,
+    gate?: { readonly lock: true; readonly notBefore?: Date; readonly maxWaitMs: number },
+  ): Promise<WrittenTransition | null> {
+    // least(): a clock far off the server's never parks the statement longer than maxWaitMs.
+    const sleep = gate?.notBefore
+      ? Prisma.sql`, pg_sleep_until(least(${gate.notBefore}::timestamptz, statement_timestamp() + make_interval(secs => ${gate.maxWaitMs / 1000}::float8)))`
+      : Prisma.empty;
+    const waited = gate ? Prisma.sql`g AS (SELECT pg_advisory_xact_lock(hashtextextended(${epochLockKey(key)}, 0)) ${sleep}),` : Prisma.empty;
+    const gated = gate ? Prisma.sql`AND EXISTS (SELECT 1 FROM g)` : Prisma.empty;
     const rows = await db.$queryRaw<JoinedRow[]>`
-      WITH e AS (
+      WITH ${waited} e AS (
         UPDATE epoch SET state = ${change.to}::smallint, version = version + 1, updated_at = clock_timestamp()
-        WHERE topic_id = ${toStored(key.topicId)}::bigint AND nonce = ${toStored(key.nonce)}::bigint AND version = ${expectedVersion}::int
+        WHERE topic_id = ${toStored(key.topicId)}::bigint AND nonce = ${toStored(key.nonce)}::bigint AND version = ${expectedVersion}::int ${gated}
         RETURNING *),
       r AS (
         INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)

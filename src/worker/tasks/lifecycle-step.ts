@@ -39,38 +39,44 @@ export function lifecycleStepTask(transition: EpochTransition, { work, waitRetry
     const successor = SAME_INSTANT_SUCCESSOR.get(transition);
     let early: { transition: EpochTransition; outcome: Promise<StepOutcome> } | undefined;
     const beforeWrite = () => sleepUntil(dueAt);
-    // Written, not yet committed: the successor's one statement queues on the epoch's row and runs
-    // the moment we commit. If we roll back, it writes nothing, reads, finds its prerequisite
-    // missing and ends (our job is retried and hands it over again).
-    const afterWrite = (written: EpochRecord) => {
-      if (successor !== undefined && !early) {
-        early = { transition: successor, outcome: work.runStep(key, successor, { chain: true, expected: written }) };
-      }
+    const handOver = (expected: EpochRecord, sendAt: number) => {
+      if (successor === undefined || early) return;
+      early = { transition: successor, outcome: sleepUntil(sendAt).then(() => work.runStep(key, successor, { chain: true, expected })) };
     };
+    // Our one statement is on its way (it waits on the server for the instant, holding the epoch's
+    // lock): the successor's, sent at the instant, queues on that lock and runs as we commit.
+    const onSent = (leaves: EpochRecord) => handOver(leaves, dueAt);
+    // Written, not yet committed (the locked path): the same, at once.
+    const afterWrite = (written: EpochRecord) => handOver(written, 0);
+    const opts = { chain: true, notBefore: dueAt, onSent, beforeWrite, afterWrite };
     try {
       await sleepUntil(dueAt - PREPARE_MS);
       let outcome: StepOutcome | undefined;
       for (const pause of QUICK_RECHECKS_MS) {
-        outcome = await work.runStep(key, transition, { chain: true, beforeWrite, afterWrite });
+        outcome = await work.runStep(key, transition, opts);
         if (outcome.kind !== "wait") break;
         await sleep(pause);
       }
       if (outcome?.kind === "wait") {
-        outcome = await work.runStep(key, transition, { requeueAt: Date.now() + waitRetryMs, chain: true, beforeWrite, afterWrite });
+        outcome = await work.runStep(key, transition, { ...opts, requeueAt: Date.now() + waitRetryMs });
         if (outcome.kind === "wait") helpers.logger.debug(`${helpers.job.task_identifier} ${key.topicId}/${key.nonce}: prerequisite pending; re-queued`);
       }
       // The next step is already due and not queued: run it now. This job is its safety net: it
       // completes only after the chain, and a re-run after a crash resumes it (outcome "resume").
       while ((outcome?.kind === "applied" || outcome?.kind === "resume") && outcome.next) {
         const next = outcome.next;
+        const from = outcome.epoch;
         if (early?.transition === next.transition) {
-          const pending = early.outcome;
+          const handed = await early.outcome;
           early = undefined;
-          outcome = await pending;
-          continue;
+          // Not applied only if it ran before we wrote (it then read and found us pending): run it again.
+          if (handed.kind === "applied" || handed.kind === "skip") {
+            outcome = handed;
+            continue;
+          }
         }
         await sleepUntil(next.dueAt);
-        outcome = await work.runStep(key, next.transition, { chain: true, expected: outcome.epoch });
+        outcome = await work.runStep(key, next.transition, { chain: true, expected: from });
       }
     } finally {
       // Opened but not handed over (this step was not applied): let it end; it changes nothing then.
