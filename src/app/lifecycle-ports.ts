@@ -68,8 +68,16 @@ export interface LifecycleStorePort<Tx> {
   /**
    * The same for a topic read without a lock, in one statement: null (nothing written) when the
    * topic changed since it was read, or (with `anchor`) is no longer active since that activation.
+   * With `notBefore` (ms), the statement waits on the database server until then before writing.
    */
-  startEpochIfUnchanged(tx: Tx, topic: TopicRecord, startAt: number, source: TransitionSource, anchor?: number): Promise<StartedEpoch | null>;
+  startEpochIfUnchanged(
+    tx: Tx,
+    topic: TopicRecord,
+    startAt: number,
+    source: TransitionSource,
+    anchor?: number,
+    opts?: { readonly notBefore?: number },
+  ): Promise<StartedEpoch | null>;
   readonly topics: {
     get(tx: Tx, id: bigint, opts?: { forUpdate?: boolean }): Promise<TopicRecord | null>;
     /** Null when the id is taken. */

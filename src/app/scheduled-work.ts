@@ -97,9 +97,10 @@ export interface ScheduledWorkRunner {
   runStep(key: EpochKey, transition: EpochTransition, opts?: RunStepOptions): Promise<StepOutcome>;
   /**
    * Start the topic's epoch `index` (or the current one after downtime) and schedule the next.
-   * `beforeWrite` is awaited after the decision, before anything is written (see RunStepOptions).
+   * `beforeWrite` is awaited after the decision, before anything is written (see RunStepOptions);
+   * with `notBefore` the unlocked attempt's write waits on the database server until that instant.
    */
-  runPeriodicStart(job: PeriodicStart, opts?: { beforeWrite?: () => Promise<void> }): Promise<PeriodicOutcome>;
+  runPeriodicStart(job: PeriodicStart, opts?: { beforeWrite?: () => Promise<void>; notBefore?: number }): Promise<PeriodicOutcome>;
 }
 
 export class ScheduledWork<Tx> implements ScheduledWorkRunner {
@@ -175,7 +176,7 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
    * checks the topic is unchanged, so a worker can prepare it ahead of the instant (`beforeWrite`)
    * without holding a row lock; if the topic changed meanwhile, the second attempt locks it.
    */
-  runPeriodicStart(job: PeriodicStart, opts: { beforeWrite?: () => Promise<void> } = {}): Promise<PeriodicOutcome> {
+  runPeriodicStart(job: PeriodicStart, opts: { beforeWrite?: () => Promise<void>; notBefore?: number } = {}): Promise<PeriodicOutcome> {
     return this.store.transaction(async (tx): Promise<PeriodicOutcome> => {
       for (const locked of [false, true]) {
         const topic = await this.store.topics.get(tx, job.topicId, { forUpdate: locked });
@@ -191,7 +192,7 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
           if (!locked) await opts.beforeWrite?.();
           const started = locked
             ? await this.store.startEpochIn(tx, topic.id, startAt, TransitionSource.SCHEDULER)
-            : await this.store.startEpochIfUnchanged(tx, topic, startAt, TransitionSource.SCHEDULER, job.anchor);
+            : await this.store.startEpochIfUnchanged(tx, topic, startAt, TransitionSource.SCHEDULER, job.anchor, { notBefore: opts.notBefore });
           if (!started) continue;
           await queueNextStep(this.jobs, tx, started.epoch);
         }

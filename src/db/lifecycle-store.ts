@@ -197,7 +197,14 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
    * written) when the topic changed since — its nonce counter, settings or activation (`anchor`,
    * the activation instant a periodic start belongs to). The caller then takes the locked path.
    */
-  async startEpochIfUnchanged(tx: DbTx, topic: TopicRecord, startAt: number, source: TransitionSource, anchor?: number): Promise<StartedEpoch | null> {
+  async startEpochIfUnchanged(
+    tx: DbTx,
+    topic: TopicRecord,
+    startAt: number,
+    source: TransitionSource,
+    anchor?: number,
+    opts: { readonly notBefore?: number } = {},
+  ): Promise<StartedEpoch | null> {
     const nonce = nextNonce(topic.lastNonce);
     const windows = computeWindows(topic, startAt);
     const opened = applyTransition({ state: EpochState.INIT, version: 0 }, EpochTransition.OPEN_WORKER_WINDOW);
@@ -212,6 +219,7 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
         dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,
         source,
       },
+      opts.notBefore === undefined ? undefined : { notBefore: new Date(opts.notBefore), maxWaitMs: MAX_SERVER_WAIT_MS },
     );
     if (!written) return null;
     this.remember(tx, written.record);

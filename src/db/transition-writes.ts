@@ -105,29 +105,38 @@ export class TransitionWrites {
     expected: { topicId: bigint; lastNonce: bigint | null; updatedAt: Date; anchor?: Date },
     epoch: { nonce: bigint; windows: EpochWindows },
     change: LoggedChange,
+    wait?: { readonly notBefore: Date; readonly maxWaitMs: number },
   ): Promise<WrittenTransition | null> {
     if (change.from !== EpochState.INIT) throw new Error("an epoch starts from INIT");
     const w = epoch.windows;
-    const rows = await db.$queryRawUnsafe<JoinedRow[]>(
-      `WITH t AS (
-         UPDATE topic SET last_nonce = $2::bigint
-         WHERE id = $1::bigint AND last_nonce IS NOT DISTINCT FROM $3::bigint AND updated_at = $4::timestamptz
-           AND ($5::timestamptz IS NULL OR (active AND activated_at = $5::timestamptz))
-         RETURNING id),
-       e AS (
-         INSERT INTO epoch (topic_id, nonce, state, version, worker_open_at, worker_close_at, reputer_open_at, reputer_close_at, updated_at)
-         SELECT t.id, $2::bigint, $6::smallint, 1, $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz, clock_timestamp() FROM t
-         RETURNING *),
-       r AS (
-         INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
-         SELECT e.topic_id, e.nonce, $11::smallint, $12::smallint, e.state, clock_timestamp(), $13::timestamptz, $14::smallint, $15::text FROM e
-         RETURNING *)
-       ${RETURNED}`,
-      toStored(expected.topicId), toStored(epoch.nonce), expected.lastNonce === null ? null : toStored(expected.lastNonce),
-      expected.updatedAt, expected.anchor ?? null, change.to,
-      new Date(w.workerOpenAt), new Date(w.workerCloseAt), new Date(w.reputerOpenAt), new Date(w.reputerCloseAt),
-      change.transition, change.from, change.dueAt, change.source, change.reason ?? null,
-    );
+    // As in apply: sent ahead, the statement waits on the server for its instant before it writes.
+    const waited = wait
+      ? Prisma.sql`g AS (SELECT pg_sleep_until(least(${wait.notBefore}::timestamptz, statement_timestamp() + make_interval(secs => ${wait.maxWaitMs / 1000}::float8)))),`
+      : Prisma.empty;
+    const gated = wait ? Prisma.sql`AND EXISTS (SELECT 1 FROM g)` : Prisma.empty;
+    const anchor = expected.anchor ?? null;
+    const rows = await db.$queryRaw<JoinedRow[]>`
+      WITH ${waited} t AS (
+        UPDATE topic SET last_nonce = ${toStored(epoch.nonce)}::bigint
+        WHERE id = ${toStored(expected.topicId)}::bigint
+          AND last_nonce IS NOT DISTINCT FROM ${expected.lastNonce === null ? null : toStored(expected.lastNonce)}::bigint
+          AND updated_at = ${expected.updatedAt}::timestamptz
+          AND (${anchor}::timestamptz IS NULL OR (active AND activated_at = ${anchor}::timestamptz)) ${gated}
+        RETURNING id),
+      e AS (
+        INSERT INTO epoch (topic_id, nonce, state, version, worker_open_at, worker_close_at, reputer_open_at, reputer_close_at, updated_at)
+        SELECT t.id, ${toStored(epoch.nonce)}::bigint, ${change.to}::smallint, 1, ${new Date(w.workerOpenAt)}::timestamptz,
+               ${new Date(w.workerCloseAt)}::timestamptz, ${new Date(w.reputerOpenAt)}::timestamptz, ${new Date(w.reputerCloseAt)}::timestamptz,
+               clock_timestamp()
+        FROM t
+        RETURNING *),
+      r AS (
+        INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
+        SELECT e.topic_id, e.nonce, ${change.transition}::smallint, ${change.from}::smallint, e.state, clock_timestamp(),
+               ${change.dueAt}::timestamptz, ${change.source}::smallint, ${change.reason ?? null}::text
+        FROM e
+        RETURNING *)
+      ${Prisma.raw(RETURNED)}`;
     return rows[0] ? split(rows[0]) : null;
   }
 }

@@ -14,7 +14,9 @@ export const startNewEpoch =
   async (payload, helpers) => {
     const { job, dueAt } = parsePeriodicPayload(payload);
     await sleepUntil(dueAt - PREPARE_MS); // claimed up to WORKER_LEAD_MS early
-    const outcome = await work.runPeriodicStart(job, { beforeWrite: () => sleepUntil(dueAt) });
+    // The write waits on the database server for the instant; the locked retry (topic changed
+    // meanwhile) waits here instead.
+    const outcome = await work.runPeriodicStart(job, { notBefore: dueAt, beforeWrite: async () => {} });
     if (outcome.kind !== "skip" && outcome.missed > 0) {
       helpers.logger.info(`topic ${job.topicId}: ${outcome.missed} periodic start(s) missed while no worker ran; started the current one (index ${outcome.index})`);
     }
