@@ -9,6 +9,7 @@ import { databaseCheck, migrationsCheck } from "../db/readiness-checks.js";
 import { prepareDatabase } from "../db/setup.js";
 import { createLogger } from "../observability/logger.js";
 import { startOpsServer } from "../observability/ops-server.js";
+import { workerCheck } from "../worker/readiness.js";
 import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
 import { createProcessMetrics, transitionMetrics } from "./process-metrics.js";
 
@@ -27,8 +28,8 @@ await prepareDatabase(url);
 // Jobs hold a connection only for their transaction (not while waiting for their instant).
 const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
 const metrics = createProcessMetrics(prisma, { pool });
+// It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
 const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config, Date.now, transitionMetrics(metrics)));
-let alive = true;
 const ops = await startOpsServer({
   port: config.WORKER_PORT,
   host: config.HOST,
@@ -36,7 +37,7 @@ const ops = await startOpsServer({
   readiness: [
     databaseCheck(prisma),
     migrationsCheck(prisma),
-    { name: "worker", check: async () => { if (!alive) throw new Error("the scheduler worker has stopped"); } },
+    workerCheck(worker),
   ],
 });
 log.info({ poolId: worker.poolId, concurrency: config.WORKER_CONCURRENCY, opsPort: ops.port }, `scheduler worker ${worker.poolId} running`);
@@ -55,8 +56,3 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
       .finally(() => prisma.$disconnect().finally(() => process.exit(0)));
   });
 }
-worker.done.catch((err: unknown) => {
-  alive = false;
-  log.fatal({ err }, "scheduler worker stopped");
-  process.exit(1);
-});

@@ -4,11 +4,13 @@
  * timer per process is armed for the earliest known pending run_at. Schedulers announce the run_at
  * of every job they queue on JOBS_DUE_CHANNEL (delivered on commit), so the timer needs no query on
  * the hot path; every `fallbackMs` the pending instants are re-read from the queue, which also drops
- * those of removed jobs (a stale instant only costs one empty look for a job).
+ * those of removed jobs (a stale instant only costs one empty look for a job). When the LISTEN
+ * connection drops (e.g. PostgreSQL restarted) it is re-established with backoff and the instants
+ * are re-read; meanwhile graphile-worker's own poll keeps jobs moving.
  */
-import pg from "pg";
 import { JOBS_DUE_CHANNEL } from "../jobs/job-scheduler.js";
 import { DueInstants } from "./due-instants.js";
+import { PgSession } from "./pg-session.js";
 
 export interface DueTimerOptions {
   readonly connectionString: string;
@@ -22,7 +24,7 @@ export interface DueTimerOptions {
 const SLACK_MS = 1;
 
 export class DueTimer {
-  private client: pg.Client | null = null;
+  private readonly session: PgSession;
   private timer: NodeJS.Timeout | null = null;
   private armedFor = Infinity;
   private fallback: NodeJS.Timeout | null = null;
@@ -32,10 +34,25 @@ export class DueTimer {
   private readonly due = new DueInstants();
   private stopped = false;
 
-  constructor(private readonly opts: DueTimerOptions) {}
+  constructor(private readonly opts: DueTimerOptions) {
+    this.session = new PgSession({
+      connectionString: opts.connectionString,
+      applicationName: "epoch-windows due-timer",
+      setup: async (client) => void (await client.query(`LISTEN "${JOBS_DUE_CHANNEL}"`)),
+      onNotification: (msg) => {
+        const instants = (msg.payload ?? "").split(",").map(Number).filter(Number.isFinite);
+        this.heardDuringRefresh?.push(...instants);
+        for (const at of instants) this.due.add(at);
+        this.rearm();
+      },
+      // Deaf while it was down: what was queued meanwhile is read from the queue.
+      onReconnected: () => void this.refresh(),
+      onError: opts.onError,
+    });
+  }
 
   async start(): Promise<void> {
-    await this.connect();
+    await this.session.open();
     this.fallback = setInterval(() => void this.refresh(), this.opts.fallbackMs);
     await this.refresh();
   }
@@ -45,28 +62,7 @@ export class DueTimer {
     if (this.timer) clearTimeout(this.timer);
     if (this.fallback) clearInterval(this.fallback);
     await this.refreshing?.catch(() => {});
-    await this.client?.end().catch(() => {});
-    this.client = null;
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.connectionString, application_name: "epoch-windows due-timer" });
-    client.on("notification", (msg) => {
-      const instants = (msg.payload ?? "").split(",").map(Number).filter(Number.isFinite);
-      this.heardDuringRefresh?.push(...instants);
-      for (const at of instants) this.due.add(at);
-      this.rearm();
-    });
-    client.on("error", (err) => {
-      // Reconnect; meanwhile graphile-worker's own poll keeps jobs moving.
-      this.opts.onError(err);
-      this.client = null;
-      client.end().catch(() => {});
-      if (!this.stopped) setTimeout(() => this.connect().then(() => this.refresh(), (e: Error) => this.opts.onError(e)), 500).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN "${JOBS_DUE_CHANNEL}"`);
-    this.client = client;
+    await this.session.close();
   }
 
   /** Arm the timer for the earliest known instant, if that is not already the one armed. */
@@ -91,7 +87,7 @@ export class DueTimer {
   private refresh(): Promise<void> {
     if (this.refreshing || this.stopped) return this.refreshing ?? Promise.resolve();
     this.refreshing = (async () => {
-      const client = this.client;
+      const client = this.session.current;
       if (!client) return;
       this.heardDuringRefresh = [];
       const { rows } = await client.query<{ at: number | null; overdue: boolean }>(`

@@ -6,9 +6,11 @@
  * disappears, server-side TCP keepalives end it within ~10 s. Every `intervalMs`, the sweeper
  * force-unlocks jobs held longer than `graceMs` by a pool with no such session. A job unlocked
  * while its pool is in fact alive (cut off from the database) may run twice; tasks re-check state
- * under a row lock, so the second run finds nothing to do.
+ * under a row lock, so the second run finds nothing to do. A liveness session that drops while the
+ * process lives (PostgreSQL restarted) is re-established with backoff under the same name; until
+ * then other workers may release this pool's jobs (harmless, as above) and this one sweeps nothing.
  */
-import pg from "pg";
+import { PgSession } from "./pg-session.js";
 
 export const LIVENESS_PREFIX = "ew-worker ";
 
@@ -25,15 +27,28 @@ export interface OrphanSweeperOptions {
 }
 
 export class OrphanSweeper {
-  private client: pg.Client | null = null;
+  private readonly session: PgSession;
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly opts: OrphanSweeperOptions) {}
+  constructor(private readonly opts: OrphanSweeperOptions) {
+    this.session = new PgSession({
+      connectionString: opts.connectionString,
+      applicationName: `${LIVENESS_PREFIX}${opts.poolId}`,
+      // Let the server notice a vanished host within ~10 s instead of the OS default of hours.
+      setup: async (client) => void (await client.query(`SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 5`)),
+      onError: opts.onError,
+    });
+  }
+
+  /** The liveness session is up: while it is not, other workers treat this pool as dead. */
+  get alive(): boolean {
+    return this.session.current !== null;
+  }
 
   async start(): Promise<void> {
-    await this.connect();
+    await this.session.open();
     this.timer = setInterval(() => void this.sweep(), this.opts.intervalMs);
     await this.sweep();
   }
@@ -42,32 +57,13 @@ export class OrphanSweeper {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.sweeping;
-    await this.client?.end().catch(() => {});
-    this.client = null;
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.opts.connectionString,
-      application_name: `${LIVENESS_PREFIX}${this.opts.poolId}`,
-      keepAlive: true,
-    });
-    client.on("error", (err) => {
-      this.opts.onError(err);
-      this.client = null;
-      client.end().catch(() => {});
-      if (!this.stopped) setTimeout(() => this.connect().catch((e: Error) => this.opts.onError(e)), 500).unref();
-    });
-    await client.connect();
-    // Let the server notice a vanished host within ~10 s instead of the OS default of hours.
-    await client.query(`SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 5`);
-    this.client = client;
+    await this.session.close();
   }
 
   sweep(): Promise<void> {
     if (this.sweeping || this.stopped) return this.sweeping ?? Promise.resolve();
     this.sweeping = (async () => {
-      const client = this.client;
+      const client = this.session.current;
       if (!client) return;
       const { rows } = await client.query<{ pools: string[] | null }>(
         `WITH orphans AS (

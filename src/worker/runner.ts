@@ -2,10 +2,11 @@
  * The scheduler worker: a graphile-worker pool running the lifecycle tasks, plus the two things it
  * lacks for this job: a due-instant timer (DueTimer, for lateness in milliseconds rather than a poll
  * interval) and a sweeper that frees jobs of crashed workers in seconds (OrphanSweeper). Any number
- * of these may run against one database; SKIP LOCKED hands each job to exactly one of them.
+ * of these may run against one database; SKIP LOCKED hands each job to exactly one of them. It
+ * survives PostgreSQL going away: its own sessions reconnect, and a pool that ends is replaced.
  */
 import { EventEmitter } from "node:events";
-import { run, type WorkerEvents, type WorkerPool } from "graphile-worker";
+import { run, type Logger, type WorkerEvents, type WorkerPool } from "graphile-worker";
 import pg from "pg";
 import type { ScheduledWorkRunner } from "../app/scheduled-work.js";
 import type { Config } from "../config/config.js";
@@ -28,14 +29,18 @@ export interface WorkerOptions {
   /** A step whose prerequisite is pending runs again this much later (ms). */
   readonly waitRetryMs: number;
   readonly logLevel?: Config["LOG_LEVEL"];
+  /** Told of every graphile-worker pool this worker creates (`pool:create`; tests reach the pool through it). */
+  readonly events?: WorkerEvents;
 }
 
 export interface WorkerHandle {
-  /** graphile-worker's pool id: `locked_by` of the jobs this worker holds. */
+  /** graphile-worker's pool id: `locked_by` of the jobs this worker holds (a new one after a restart). */
   readonly poolId: string;
+  /** Why the worker cannot take jobs right now (its pool is restarting, its liveness session is down), or null. */
+  readonly problem: string | null;
   /** Stop taking jobs, let running ones finish, disconnect. */
   stop(): Promise<void>;
-  /** Settles when the worker stops, rejecting if it stopped because of an error. */
+  /** Settles when the worker is stopped by `stop()`; a pool that ends by itself is restarted instead. */
   readonly done: Promise<void>;
 }
 
@@ -53,12 +58,101 @@ export function workerOptionsFromConfig(config: Config, connectionString: string
   };
 }
 
+/** Backoff between attempts to restart a pool that ended by itself. */
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+
+/**
+ * Starts a worker; rejects when the first pool cannot start (start-up errors are the caller's).
+ * graphile-worker rides out an outage while it only fetches jobs (it logs and polls again), but a
+ * job that finishes or fails while PostgreSQL is away cannot be recorded, and 0.17.3 then shuts
+ * the whole pool down ("queue is in an inconsistent state"; its batch retry loop rethrows the
+ * first error). So any restart of PostgreSQL under load can end a pool. The worker then starts a
+ * fresh one (new pool id and liveness session; the sweeper frees the jobs the old one held, whose
+ * tasks re-check state), retrying with backoff until the database answers or `stop()` is called.
+ */
 export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const logger = queueLogger(opts.logLevel);
+  let current: Pool | null = await startPool(opts, logger);
+  let poolId = current.poolId;
+  let stopRequested = false;
+  let wakeUp: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      wakeUp = null;
+    });
+
+  const done = (async () => {
+    for (;;) {
+      const pool: Pool = current!;
+      const ended = await pool.ended;
+      if (stopRequested) return;
+      logger.error(`scheduler pool ${pool.poolId} stopped by itself (${ended instanceof Error ? ended.message : "no error"}); starting a new one`);
+      current = null;
+      await pool.stop();
+      for (let delay = RESTART_MIN_MS; ; delay = Math.min(delay * 2, RESTART_MAX_MS)) {
+        await pause(delay);
+        if (stopRequested) return;
+        try {
+          const fresh = await startPool(opts, logger);
+          if (stopRequested) return void (await fresh.stop()); // stop() came while it was starting
+          current = fresh;
+          poolId = fresh.poolId;
+          logger.warn(`scheduler pool ${poolId} started in place of ${pool.poolId}`);
+          break;
+        } catch (e) {
+          logger.error(`scheduler pool could not start (retrying in ${Math.min(delay * 2, RESTART_MAX_MS)} ms): ${(e as Error).message}`);
+        }
+      }
+    }
+  })();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    get poolId() {
+      return poolId;
+    },
+    get problem() {
+      if (stopRequested) return "the scheduler worker is stopping";
+      if (!current) return "the scheduler pool stopped; a new one is starting";
+      if (!current.sweeper.alive) return "the worker's liveness session is down; reconnecting";
+      return null;
+    },
+    done,
+    stop() {
+      stopping ??= (async () => {
+        stopRequested = true;
+        wakeUp?.();
+        await current?.stop();
+        await done;
+      })();
+      return stopping;
+    },
+  };
+}
+
+interface Pool {
+  readonly poolId: string;
+  readonly sweeper: OrphanSweeper;
+  /** Settles (never rejects) when graphile-worker's pool has ended: with its error, if any. */
+  readonly ended: Promise<unknown>;
+  /** Stop taking jobs, let running ones finish, disconnect; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** One graphile-worker pool with its own queue connections, due-instant timer and liveness session. */
+async function startPool(opts: WorkerOptions, logger: Logger): Promise<Pool> {
   const events: WorkerEvents = new EventEmitter();
   let pool: WorkerPool | undefined;
-  events.on("pool:create", ({ workerPool }) => {
-    pool = workerPool;
+  events.on("pool:create", (event) => {
+    pool = event.workerPool;
+    opts.events?.emit("pool:create", event);
   });
   // graphile-worker's own connections: its listener, job fetches and (batched) completions. Its
   // writes only lock, unlock and delete jobs, so they need not wait for the WAL flush: after a
@@ -128,21 +222,24 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     throw e;
   }
 
-  // Stopped by an error rather than stop(): its connections go too.
-  runner.promise.catch(() => queuePool.end().catch(() => {}));
   let stopping: Promise<void> | undefined;
+  const stop = () => {
+    // The liveness session goes last: until running jobs are released, they are ours.
+    stopping ??= (async () => {
+      await timer.stop();
+      await runner.stop().catch(() => {});
+      await queuePool.end().catch(() => {});
+      await sweeper.stop();
+    })();
+    return stopping;
+  };
   return {
     poolId: workerPool.id,
-    done: runner.promise,
-    stop() {
-      // The liveness session goes last: until running jobs are released, they are ours.
-      stopping ??= (async () => {
-        await timer.stop();
-        await runner.stop().catch(() => {});
-        await queuePool.end().catch(() => {});
-        await sweeper.stop();
-      })();
-      return stopping;
-    },
+    sweeper,
+    ended: runner.promise.then(
+      () => undefined,
+      (e: unknown) => e ?? new Error("the pool failed"),
+    ),
+    stop,
   };
 }

@@ -13,11 +13,11 @@ export interface ApiProcess {
 
 const entry = path.resolve(import.meta.dirname, "../../src/bin/api.ts");
 
-export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, opts: { stderr?: "inherit" | "pipe" } = {}): Promise<ApiProcess> {
   const port = await freePort();
   const { child, signal } = spawnTsx(entry, {
     DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn", ...env,
-  });
+  }, opts);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

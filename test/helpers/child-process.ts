@@ -8,9 +8,12 @@ export interface TsxChild {
   signal(sig: NodeJS.Signals): Promise<void>;
 }
 
-/** Registered in the calling test (or suite) context: call it from a test, not a before hook. */
-export function spawnTsx(file: string, env: NodeJS.ProcessEnv): TsxChild {
-  const child = spawn(process.execPath, ["--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+/**
+ * Registered in the calling test (or suite) context: call it from a test, not a before hook.
+ * stdout is piped (read it, or a chatty child blocks); stderr is inherited unless `stderr: "pipe"`.
+ */
+export function spawnTsx(file: string, env: NodeJS.ProcessEnv, opts: { stderr?: "inherit" | "pipe" } = {}): TsxChild {
+  const child = spawn(process.execPath, ["--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", opts.stderr ?? "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const signal = (sig: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
