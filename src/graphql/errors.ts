@@ -1,12 +1,14 @@
 /**
  * The one place errors become GraphQL errors. Domain errors carry `.code` (BAD_USER_INPUT,
  * NOT_FOUND, ILLEGAL_TRANSITION, CONFLICT) which becomes `extensions.code`; graphql's own request
- * errors keep theirs; anything else is INTERNAL_SERVER_ERROR with a generic message, its details
- * (message, stack, SQL) only in development mode and in the server log.
+ * errors keep theirs; an unreachable database is SERVICE_UNAVAILABLE (retryable); anything else is
+ * INTERNAL_SERVER_ERROR with a generic message, its details (message, stack, SQL) only in
+ * development mode and in the server log.
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { AuthError } from "../auth/auth-errors.js";
 import { DomainError, InvalidInputError } from "../domain/index.js";
+import { isDatabaseUnavailable } from "../db/database-unavailable.js";
 import { describeInputLocation } from "./input-location.js";
 
 /** Mutations called while the server was started without a lifecycle service. */
@@ -113,6 +115,9 @@ export function createErrorFormatter(opts: ErrorFormatOptions) {
       return { ...base, extensions: { code, ...debug } };
     }
     opts.log?.(cause);
+    if (isDatabaseUnavailable(cause)) {
+      return { ...base, message: "the database is unavailable; retry shortly", extensions: { code: "SERVICE_UNAVAILABLE", ...debug } };
+    }
     return {
       ...base,
       message: opts.development && cause instanceof Error ? cause.message : "Internal server error",

@@ -136,14 +136,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   });
   app.disable("x-powered-by");
   app.set("trust proxy", security.trustProxy);
-  app.get("/healthz", async (_req, res) => {
-    try {
-      await opts.readModel.ping();
-      res.json({ status: "ok" });
-    } catch (e) {
-      logError(e);
-      res.status(503).json({ status: "unavailable" });
-    }
+  // Liveness only: the process answers. A database outage is /readyz's business; a liveness probe
+  // that failed with the database would have an orchestrator restart healthy processes during it.
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
   });
   app.get("/readyz", async (_req, res) => {
     const report = await runReadiness([{ name: "database", check: () => opts.readModel.ping() }, ...(opts.readiness ?? [])]);

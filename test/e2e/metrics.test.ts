@@ -70,6 +70,11 @@ describe("metrics and readiness (real process)", { timeout: 120_000 }, () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(status, 503);
+    assert.equal((await fetch(`${api.url}/healthz`)).status, 200, "liveness does not depend on the database");
+    // Requests meanwhile get a retryable, typed error.
+    const res = await fetch(`${api.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ openWorkerWindows { totalCount } }" }) });
+    const body = (await res.json()) as { errors?: { message: string; extensions: { code: string } }[] };
+    assert.equal(body.errors?.[0]?.extensions.code, "SERVICE_UNAVAILABLE", JSON.stringify(body));
     await api.stop();
   });
 });
