@@ -24,6 +24,9 @@ export interface StepTaskOptions {
 
 const QUICK_RECHECKS_MS = [2, 5, 10, 20, 40];
 
+/** How long after a step's statement its same-instant successor's is sent (so it arrives second). */
+const HAND_OVER_AFTER_MS = 10;
+
 /**
  * Steps whose successor is due at the same instant (complete, after close-reputer). Its one
  * statement is sent once this step has written, so it queues on the epoch's row and runs the
@@ -44,8 +47,9 @@ export function lifecycleStepTask(transition: EpochTransition, { work, waitRetry
       early = { transition: successor, outcome: sleepUntil(sendAt).then(() => work.runStep(key, successor, { chain: true, expected })) };
     };
     // Our one statement is on its way (it waits on the server for the instant, holding the epoch's
-    // lock): the successor's, sent at the instant, queues on that lock and runs as we commit.
-    const onSent = (leaves: EpochRecord) => handOver(leaves, dueAt);
+    // lock): the successor's, sent a little later, queues on that lock and runs as we commit. Should
+    // it overtake ours, it writes nothing, then waits for the lock in a transaction and decides.
+    const onSent = (leaves: EpochRecord) => handOver(leaves, Math.min(Date.now() + HAND_OVER_AFTER_MS, dueAt));
     // Written, not yet committed (the locked path): the same, at once.
     const afterWrite = (written: EpochRecord) => handOver(written, 0);
     const opts = { chain: true, notBefore: dueAt, onSent, beforeWrite, afterWrite };
