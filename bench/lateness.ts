@@ -103,6 +103,7 @@ export async function main(): Promise<void> {
     if (process.env.BENCH_RECORD !== "0") {
       await recordResult("lateness", [
         `${topics} topics ${JSON.stringify(settings)}, ${workers} worker process(es); epochs in flight avg ${avg.toFixed(0)}; ${s.n} scheduled transitions due in ${measureS} s; load at start ${loadAtStart}, at end ${load()}`,
+        "",
         "| transition | n | p50 | p99 | max |",
         "|---|---|---|---|---|",
         ...byStep.map((r) => `| ${EpochTransition[r.transition]} | ${r.n} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms |`),
