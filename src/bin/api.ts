@@ -6,6 +6,7 @@
  */
 import "reflect-metadata";
 import { ensureDemoTopics } from "../app/demo-topics.js";
+import { OpenWindowCache } from "../app/open-window-cache.js";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { openServiceDatabase } from "../db/database-bootstrap.js";
 import { createDatabaseClient } from "../db/prisma-client.js";
@@ -16,6 +17,7 @@ import { createApiServer } from "../graphql/server.js";
 import type { ReadinessCheck } from "../observability/health.js";
 import { createLogger } from "../observability/logger.js";
 import { startLiveTransitions } from "../pubsub/live-transitions.js";
+import { workerCheck } from "../worker/readiness.js";
 import { apiSecurityFromConfig } from "./api-security.js";
 import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
 import { createProcessMetrics, transitionMetrics } from "./process-metrics.js";
@@ -35,32 +37,29 @@ const demo = config.DEMO || process.argv.includes("--demo");
 const database = await openServiceDatabase(config, (m) => log.info(m));
 if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, "applied migrations");
 const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
-const readModel = new PrismaReadModel(prisma);
+const storeReads = new PrismaReadModel(prisma, pool);
+const openWindowCache = config.OPEN_WINDOW_CACHE_TTL_MS > 0 ? new OpenWindowCache(storeReads, { ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS }) : null;
+const readModel = openWindowCache ?? storeReads;
 
 const live = await startLiveTransitions(database.url, new PrismaSettledLogReader(prisma), {
   pollIntervalMs: config.FEED_POLL_INTERVAL_MS,
   bufferLimit: config.SUBSCRIPTION_BUFFER,
   onError: (err) => log.error({ err }, "transition feed read failed; retrying on the next wake-up"),
   log: (msg) => log.warn(msg),
+  observer: openWindowCache ? { onNotice: () => openWindowCache.invalidate(), onListening: (up) => openWindowCache.setListening(up) } : undefined,
 });
 
 const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
-const lifecycle = createLifecycle(prisma, config, Date.now, transitionMetrics(metrics));
-const worker = config.RUN_WORKER ? await startLifecycleWorker(config, database.url, lifecycle) : null;
-let workerAlive = worker !== null;
-worker?.done.catch((err: unknown) => {
-  workerAlive = false;
-  log.error({ err }, "in-process scheduler worker stopped");
+const countTransitions = transitionMetrics(metrics);
+// Our own commits drop cached pages before the mutation answers, without waiting for the notice.
+const lifecycle = createLifecycle(prisma, config, Date.now, (records) => {
+  openWindowCache?.invalidate();
+  countTransitions(records);
 });
+// It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
+const worker = config.RUN_WORKER ? await startLifecycleWorker(config, database.url, lifecycle) : null;
 const readiness: ReadinessCheck[] = [migrationsCheck(prisma)];
-if (worker) {
-  readiness.push({
-    name: "worker",
-    check: async () => {
-      if (!workerAlive) throw new Error("the in-process scheduler worker has stopped");
-    },
-  });
-}
+if (worker) readiness.push(workerCheck(worker));
 
 const security = await apiSecurityFromConfig(config);
 if (!security.authenticator.policy.enabled) {

@@ -46,6 +46,11 @@ const schema = z.object({
   WS_KEEPALIVE_MS: z.coerce.number().int().min(1000).max(600_000).default(12_000),
   /** Fallback poll (ms) of the transition feed, besides LISTEN/NOTIFY. */
   FEED_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /**
+   * Open-window pages are served from memory for at most this long (ms), and dropped at once when
+   * any transition commits (LISTEN/NOTIFY, src/app/open-window-cache.ts); 0 turns the cache off.
+   */
+  OPEN_WINDOW_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Create and activate a few short demo topics at start (also `npm run demo`). */
   DEMO: bool.default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -1,8 +1,10 @@
 /** The API's read side (src/app/read-model.ts) over the repositories: one SQL statement per call. */
+import type pg from "pg";
 import type { EpochPage, LogFilter, LogPage, ReadModel } from "../app/read-model.js";
 import type { EpochFilter, EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
 import type { EpochState } from "../domain/index.js";
 import { EpochRepository } from "./epoch-repository.js";
+import { PgEpochListing } from "./epoch-listing.js";
 import type { DbTx } from "./prisma-client.js";
 import { TopicRepository } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
@@ -12,7 +14,15 @@ export class PrismaReadModel implements ReadModel {
   private readonly epochRepo = new EpochRepository();
   private readonly logRepo = new TransitionLogRepository();
 
-  constructor(private readonly db: DbTx) {}
+  /** The hot listings go through `pg` directly when the pool under `db` is given (src/db/epoch-listing.ts). */
+  private readonly listing: PgEpochListing | null;
+
+  constructor(
+    private readonly db: DbTx,
+    pool?: pg.Pool,
+  ) {
+    this.listing = pool ? new PgEpochListing(pool) : null;
+  }
 
   topics(ids: readonly bigint[]): Promise<TopicRecord[]> {
     return this.topicRepo.getMany(this.db, ids);
@@ -31,11 +41,11 @@ export class PrismaReadModel implements ReadModel {
   }
 
   listEpochs(filter: EpochFilter, page: EpochPage): Promise<EpochRecord[]> {
-    return this.epochRepo.list(this.db, filter, page);
+    return this.listing ? this.listing.list(filter, page) : this.epochRepo.list(this.db, filter, page);
   }
 
   countEpochs(filter: EpochFilter): Promise<number> {
-    return this.epochRepo.count(this.db, filter);
+    return this.listing ? this.listing.count(filter) : this.epochRepo.count(this.db, filter);
   }
 
   listEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined, page: EpochPage): Promise<EpochRecord[]> {

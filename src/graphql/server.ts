@@ -24,6 +24,7 @@ import { runReadiness, type ReadinessCheck } from "../observability/health.js";
 import type { Metrics } from "../observability/metrics.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
 import { metricsPlugin } from "./metrics-plugin.js";
+import { noStorePlugins } from "./no-store-plugin.js";
 import { operationGuardPlugin } from "./operation-guard-plugin.js";
 import { servePlayground, servePlaygroundAssets } from "./playground.js";
 import { queryLimitRules } from "./query-limits.js";
@@ -100,6 +101,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      ...noStorePlugins<ApiContext>(),
       {
         // Subscriptions share the port: close their sockets (code 1001) when the server drains.
         async serverWillStart() {

@@ -10,18 +10,33 @@ export interface LiveTransitions {
   stop(): Promise<void>;
 }
 
+/** Told of every commit notice and of the LISTEN connection's state (e.g. to drop cached reads). */
+export interface CommitNoticeObserver {
+  onNotice(): void;
+  onListening(up: boolean): void;
+}
+
 export async function startLiveTransitions(
   url: string,
   reader: SettledLogReader,
-  options: FeedOptions & { log?: (msg: string) => void },
+  options: FeedOptions & { log?: (msg: string) => void; observer?: CommitNoticeObserver },
 ): Promise<LiveTransitions> {
   const feed = new TransitionFeed(reader, options);
   await feed.start();
   const listener = new PgListener(url, TRANSITIONS_CHANNEL, {
-    onNotify: () => feed.wake(),
+    onNotify: () => {
+      options.observer?.onNotice();
+      feed.wake();
+    },
     // Whatever committed while the connection was down is read now, from the head.
-    onConnected: () => feed.wake(),
-    onDisconnected: (err) => options.log?.(`LISTEN connection lost (${err instanceof Error ? err.message : String(err)}); reconnecting`),
+    onConnected: () => {
+      options.observer?.onListening(true);
+      feed.wake();
+    },
+    onDisconnected: (err) => {
+      options.observer?.onListening(false);
+      options.log?.(`LISTEN connection lost (${err instanceof Error ? err.message : String(err)}); reconnecting`);
+    },
   });
   await listener.start();
   return {
@@ -29,6 +44,7 @@ export async function startLiveTransitions(
     listener,
     async stop() {
       await listener.stop();
+      options.observer?.onListening(false);
       feed.stop();
     },
   };

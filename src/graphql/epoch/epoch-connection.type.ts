@@ -1,14 +1,26 @@
 import { Field, Int, ObjectType } from "type-graphql";
+import type { EpochPosition } from "../../app/records.js";
 import { PageInfo } from "../common/page-info.type.js";
+import { epochCursor } from "../cursors.js";
 import { Epoch } from "./epoch.type.js";
 
-@ObjectType("EpochEdge")
+@ObjectType("EpochEdge", { simpleResolvers: true })
 export class EpochEdge {
+  constructor(
+    private readonly position: EpochPosition,
+    node: Epoch,
+  ) {
+    this.node = node;
+  }
+
+  /** Encoded (a hash) only when a client asks for it. */
   @Field(() => String)
-  cursor!: string;
+  get cursor(): string {
+    return epochCursor.encode(this.position);
+  }
 
   @Field(() => Epoch)
-  node!: Epoch;
+  readonly node: Epoch;
 }
 
 @ObjectType("EpochConnection", { description: "A page of epochs, newest first (workerWindow.openAt, topicId, nonce descending)." })

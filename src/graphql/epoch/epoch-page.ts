@@ -13,8 +13,8 @@ export function epochPosition(r: EpochRecord): EpochPosition {
 
 export function epochConnection(rows: EpochRecord[], limit: number, count: () => Promise<number>): EpochConnection {
   const { items, hasNextPage } = splitPage(rows, limit);
-  const edges = items.map((r) => Object.assign(new EpochEdge(), { cursor: epochCursor.encode(epochPosition(r)), node: Epoch.of(r) }));
-  return new EpochConnection(edges, PageInfo.of(hasNextPage, edges.map((e) => e.cursor)), count);
+  const edges = items.map((r) => new EpochEdge(epochPosition(r), Epoch.of(r)));
+  return new EpochConnection(edges, PageInfo.lazy(hasNextPage, () => edges.at(-1)?.cursor ?? null), count);
 }
 
 export function afterEpoch(after: string | null | undefined): EpochPosition | undefined {

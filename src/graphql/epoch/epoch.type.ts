@@ -8,7 +8,7 @@ import { Uint64Scalar } from "../scalars/uint64.scalar.js";
 import { EpochWindow } from "./window.type.js";
 
 /** `topic` and `transitions` are resolved (batched) in epoch-fields.resolver.ts. */
-@ObjectType("Epoch", { description: "One epoch of a topic, identified by (topicId, nonce)." })
+@ObjectType("Epoch", { simpleResolvers: true, description: "One epoch of a topic, identified by (topicId, nonce)." })
 export class Epoch {
   @Field(() => Uint64Scalar)
   topicId!: bigint;

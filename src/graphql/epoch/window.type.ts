@@ -4,7 +4,7 @@ import { WINDOW_STATE } from "../../domain/index.js";
 import { WindowKind } from "../enums.js";
 import { DateTimeScalar } from "../scalars/date-time.scalar.js";
 
-@ObjectType("Window", { description: "A submission window of an epoch; both ends inclusive." })
+@ObjectType("Window", { simpleResolvers: true, description: "A submission window of an epoch; both ends inclusive." })
 export class EpochWindow {
   @Field(() => WindowKind)
   kind!: WindowKind;

@@ -1,0 +1,144 @@
+/**
+ * Open-window pages (epochs in WORKER_SUBMISSION or REPUTER_SUBMISSION, globally or per topic:
+ * what workers and dashboards poll) served from memory between transitions, in front of any
+ * ReadModel. Such a page changes only when a transition commits, and every transition appends a
+ * log record whose insert NOTIFYs epoch_windows_transitions on commit. The composition root calls
+ * `invalidate()` on each notification and after each commit of its own, and `setListening()` as
+ * the LISTEN connection comes and goes: nothing is cached while no one would hear of a change.
+ *
+ * So a page is never older than the last commit this instance has heard of; a commit made by
+ * another process shows once its notification arrives (about a millisecond). An entry also expires
+ * after `ttlMs`, bounding staleness if the LISTEN connection dies without an error before its ping
+ * notices. Concurrent misses of one page share one query; a failed query is not kept.
+ */
+import { EpochState } from "../domain/index.js";
+import type { EpochPage, LogFilter, LogPage, ReadModel } from "./read-model.js";
+import type { EpochFilter, EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "./records.js";
+
+export interface OpenWindowCacheOptions {
+  /** Longest an entry is served, ms. */
+  readonly ttlMs: number;
+  /** Epoch rows kept over all entries; the oldest entries go first beyond it. */
+  readonly maxRows?: number;
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly expiresAt: number;
+  readonly value: Promise<unknown>;
+  rows: number;
+}
+
+const WINDOW_STATES: ReadonlySet<EpochState> = new Set([EpochState.WORKER_SUBMISSION, EpochState.REPUTER_SUBMISSION]);
+
+/** A key for open-window filters (exactly one submission state), null for anything else. */
+function windowKey(filter: EpochFilter): string | null {
+  const states = filter.states && [...new Set(filter.states)];
+  if (states?.length !== 1 || !WINDOW_STATES.has(states[0]!)) return null;
+  return `${filter.topicId ?? "*"}|${states[0]}`;
+}
+
+export class OpenWindowCache implements ReadModel {
+  private readonly entries = new Map<string, Entry>();
+  private rows = 0;
+  private listening = false;
+  private readonly maxRows: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly inner: ReadModel,
+    private readonly options: OpenWindowCacheOptions,
+  ) {
+    this.maxRows = options.maxRows ?? 50_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A transition committed somewhere: every cached page may be stale. */
+  invalidate(): void {
+    this.entries.clear();
+    this.rows = 0;
+  }
+
+  /** Whether commits are being heard; while not, every read goes to the inner model. */
+  setListening(up: boolean): void {
+    this.listening = up;
+    this.invalidate();
+  }
+
+  listEpochs(filter: EpochFilter, page: EpochPage): Promise<EpochRecord[]> {
+    const key = windowKey(filter);
+    if (key === null) return this.inner.listEpochs(filter, page);
+    const after = page.after ? `${page.after.startAt},${page.after.topicId},${page.after.nonce}` : "";
+    return this.cached(`list|${key}|${after}|${page.limit}`, () => this.inner.listEpochs(filter, page), (rows) => rows.length);
+  }
+
+  countEpochs(filter: EpochFilter): Promise<number> {
+    const key = windowKey(filter);
+    if (key === null) return this.inner.countEpochs(filter);
+    return this.cached(`count|${key}`, () => this.inner.countEpochs(filter), () => 1);
+  }
+
+  private cached<T>(key: string, load: () => Promise<T>, size: (value: T) => number): Promise<T> {
+    if (!this.listening) return load();
+    const now = this.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value as Promise<T>;
+    if (hit) this.remove(key, hit);
+    const value = load();
+    const entry: Entry = { expiresAt: now + this.options.ttlMs, value, rows: 0 };
+    this.entries.set(key, entry);
+    value.then(
+      (v) => {
+        // Invalidated (or replaced) while loading: the answer is returned, not kept.
+        if (this.entries.get(key) !== entry) return;
+        entry.rows = size(v);
+        this.rows += entry.rows;
+        for (const [k, e] of this.entries) {
+          if (this.rows <= this.maxRows) break;
+          this.remove(k, e);
+        }
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.remove(key, entry);
+      },
+    );
+    return value;
+  }
+
+  private remove(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.rows -= entry.rows;
+  }
+
+  // Everything else reads through.
+  topics(ids: readonly bigint[]): Promise<TopicRecord[]> {
+    return this.inner.topics(ids);
+  }
+  listTopics(opts: { active?: boolean; afterId?: bigint; limit: number }): Promise<TopicRecord[]> {
+    return this.inner.listTopics(opts);
+  }
+  countTopics(opts: { active?: boolean }): Promise<number> {
+    return this.inner.countTopics(opts);
+  }
+  epochs(keys: readonly EpochKey[]): Promise<EpochRecord[]> {
+    return this.inner.epochs(keys);
+  }
+  listEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined, page: EpochPage): Promise<EpochRecord[]> {
+    return this.inner.listEpochsOfTopics(topicIds, states, page);
+  }
+  countEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined): Promise<Map<bigint, number>> {
+    return this.inner.countEpochsOfTopics(topicIds, states);
+  }
+  countByState(topicId?: bigint): Promise<Map<EpochState, number>> {
+    return this.inner.countByState(topicId);
+  }
+  listTransitions(filter: LogFilter, page: LogPage): Promise<TransitionLogRecord[]> {
+    return this.inner.listTransitions(filter, page);
+  }
+  listTransitionsOfEpochs(keys: readonly EpochKey[], page: LogPage): Promise<TransitionLogRecord[]> {
+    return this.inner.listTransitionsOfEpochs(keys, page);
+  }
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+}

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { OpenWindowCache } from "../../src/app/open-window-cache.js";
+import type { ReadModel } from "../../src/app/read-model.js";
+import type { EpochFilter, EpochRecord } from "../../src/app/records.js";
+import { EpochState } from "../../src/domain/index.js";
+
+const { WORKER_SUBMISSION, REPUTER_SUBMISSION, COMPLETED } = EpochState;
+
+function epoch(nonce: bigint, state = WORKER_SUBMISSION): EpochRecord {
+  const t = Date.UTC(2026, 10, 25);
+  return { topicId: 1n, nonce, state, version: 1, windows: { workerOpenAt: t, workerCloseAt: t, reputerOpenAt: t, reputerCloseAt: t }, createdAt: new Date(t), updatedAt: new Date(t) };
+}
+
+/** A read model whose listEpochs answers from `rows` and counts its calls; `gate` holds answers back. */
+function fakeReads() {
+  const state = { rows: [epoch(1n)], lists: 0, counts: 0, gate: null as Promise<void> | null, fail: false };
+  const model = {
+    async listEpochs(_f: EpochFilter) {
+      state.lists++;
+      const rows = state.rows;
+      const fail = state.fail;
+      await state.gate;
+      if (fail) throw new Error("database away");
+      return rows;
+    },
+    async countEpochs() {
+      state.counts++;
+      return state.rows.length;
+    },
+  } as unknown as ReadModel;
+  return { state, model };
+}
+
+const open = { states: [WORKER_SUBMISSION] };
+const page = { limit: 51 };
+
+describe("open-window cache", () => {
+  it("serves a page from memory until a commit notice, then reads again", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    assert.deepEqual(await cache.listEpochs(open, page), [epoch(1n)]);
+    assert.deepEqual(await cache.listEpochs(open, page), [epoch(1n)]);
+    assert.equal(state.lists, 1);
+    state.rows = [epoch(2n)];
+    cache.invalidate();
+    assert.deepEqual(await cache.listEpochs(open, page), [epoch(2n)]);
+    assert.equal(state.lists, 2);
+  });
+
+  it("keys pages by topic, state, position and size; caches counts of the same filters", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    await cache.listEpochs(open, page);
+    await cache.listEpochs({ ...open, topicId: 1n }, page);
+    await cache.listEpochs({ states: [REPUTER_SUBMISSION] }, page);
+    await cache.listEpochs(open, { limit: 11 });
+    await cache.listEpochs(open, { limit: 51, after: { startAt: 1, topicId: 1n, nonce: 1n } });
+    assert.equal(state.lists, 5);
+    await cache.countEpochs(open);
+    await cache.countEpochs(open);
+    assert.equal(state.counts, 1);
+  });
+
+  it("reads through for anything but one submission state", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    for (const filter of [{}, { states: [COMPLETED] }, { states: [WORKER_SUBMISSION, REPUTER_SUBMISSION] }]) {
+      await cache.listEpochs(filter, page);
+      await cache.listEpochs(filter, page);
+    }
+    assert.equal(state.lists, 6);
+  });
+
+  it("caches nothing until, and while not, listening for commits", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    await cache.listEpochs(open, page);
+    await cache.listEpochs(open, page);
+    assert.equal(state.lists, 2);
+    cache.setListening(true);
+    await cache.listEpochs(open, page);
+    cache.setListening(false);
+    await cache.listEpochs(open, page);
+    assert.equal(state.lists, 4);
+  });
+
+  it("expires entries after the TTL", async () => {
+    const { state, model } = fakeReads();
+    let now = 0;
+    const cache = new OpenWindowCache(model, { ttlMs: 1000, now: () => now });
+    cache.setListening(true);
+    await cache.listEpochs(open, page);
+    now = 999;
+    await cache.listEpochs(open, page);
+    assert.equal(state.lists, 1);
+    now = 1000;
+    await cache.listEpochs(open, page);
+    assert.equal(state.lists, 2);
+  });
+
+  it("shares one query among concurrent misses, and does not keep an answer a notice overtook", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    let release!: () => void;
+    state.gate = new Promise((r) => (release = r));
+    const a = cache.listEpochs(open, page);
+    const b = cache.listEpochs(open, page);
+    assert.equal(state.lists, 1);
+    cache.invalidate(); // a transition committed while the page was being read
+    state.rows = [epoch(2n)];
+    const c = cache.listEpochs(open, page);
+    assert.equal(state.lists, 2, "a read started after the notice does not join the older one");
+    release();
+    assert.deepEqual([await a, await b], [[epoch(1n)], [epoch(1n)]]);
+    assert.deepEqual(await c, [epoch(2n)]);
+    state.gate = null;
+    assert.deepEqual(await cache.listEpochs(open, page), [epoch(2n)]);
+    assert.equal(state.lists, 2);
+  });
+
+  it("does not keep a failed read", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    state.fail = true;
+    await assert.rejects(cache.listEpochs(open, page), /database away/);
+    state.fail = false;
+    assert.deepEqual(await cache.listEpochs(open, page), [epoch(1n)]);
+    assert.equal(state.lists, 2);
+  });
+
+  it("drops the oldest pages beyond its row budget", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000, maxRows: 2 });
+    cache.setListening(true);
+    for (const topicId of [1n, 2n, 3n]) await cache.listEpochs({ ...open, topicId }, page);
+    await cache.listEpochs({ ...open, topicId: 3n }, page);
+    await cache.listEpochs({ ...open, topicId: 2n }, page);
+    assert.equal(state.lists, 3);
+    await cache.listEpochs({ ...open, topicId: 1n }, page);
+    assert.equal(state.lists, 4);
+  });
+});
