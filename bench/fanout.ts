@@ -136,6 +136,7 @@ export async function main(): Promise<void> {
     console.log(`goal p99 ≤ 100 ms: ${loaded.p99.toFixed(1)} ms ${pass(loaded.p99 <= 100)} · goal RSS ≤ 300 MB: ${rssPeak.toFixed(0)} MB ${pass(rssPeak <= 300)} · delivered ${loaded.received}/${loaded.expected} ${pass(loaded.received === loaded.expected)}`);
     await recordResult("fanout", [
       `${subscribers} subscribers (one connection each), ${perPhase} transitions at ${rate}/s per phase`,
+      "",
       `| subscribers | delivered | p50 | p99 | max |`,
       `|---|---|---|---|---|`,
       `| 1 | ${baseline.received}/${baseline.expected} | ${baseline.p50.toFixed(1)} ms | ${baseline.p99.toFixed(1)} ms | ${baseline.max.toFixed(1)} ms |`,
