@@ -137,6 +137,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   app.disable("x-powered-by");
+  // GraphQL answers are POSTed and no-store: hashing every body for an ETag bought nothing.
+  app.set("etag", false);
   app.set("trust proxy", security.trustProxy);
   // Liveness only: the process answers. A database outage is /readyz's business; a liveness probe
   // that failed with the database would have an orchestrator restart healthy processes during it.
