@@ -48,6 +48,21 @@ function split(row: JoinedRow): WrittenTransition {
   };
 }
 
+/** The log record of the epoch row written by CTE `e`, as a data-modifying CTE body. */
+function logRecordOf(change: LoggedChange): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
+    SELECT e.topic_id, e.nonce, ${change.transition}::smallint, ${change.from}::smallint, e.state, clock_timestamp(),
+           ${change.dueAt}::timestamptz, ${change.source}::smallint, ${change.reason ?? null}::text
+    FROM e
+    RETURNING *`;
+}
+
+/** A sleep on the server until `notBefore`; least(): a clock far off the server's never parks the statement longer than maxWaitMs. */
+function sleepUntil(notBefore: Date, maxWaitMs: number): Prisma.Sql {
+  return Prisma.sql`pg_sleep_until(least(${notBefore}::timestamptz, statement_timestamp() + make_interval(secs => ${maxWaitMs / 1000}::float8)))`;
+}
+
 export class TransitionWrites {
   /**
    * Compare-and-set the epoch's state on its version and append the log record, in one statement.
@@ -71,10 +86,7 @@ export class TransitionWrites {
     alsoSelect?: Prisma.Sql,
     gate?: { readonly lock: true; readonly notBefore?: Date; readonly maxWaitMs: number },
   ): Promise<WrittenTransition | null> {
-    // least(): a clock far off the server's never parks the statement longer than maxWaitMs.
-    const sleep = gate?.notBefore
-      ? Prisma.sql`, pg_sleep_until(least(${gate.notBefore}::timestamptz, statement_timestamp() + make_interval(secs => ${gate.maxWaitMs / 1000}::float8)))`
-      : Prisma.empty;
+    const sleep = gate?.notBefore ? Prisma.sql`, ${sleepUntil(gate.notBefore, gate.maxWaitMs)}` : Prisma.empty;
     const waited = gate ? Prisma.sql`g AS (SELECT pg_advisory_xact_lock(hashtextextended(${epochLockKey(key)}, 0)) ${sleep}),` : Prisma.empty;
     const gated = gate ? Prisma.sql`AND EXISTS (SELECT 1 FROM g)` : Prisma.empty;
     const rows = await db.$queryRaw<JoinedRow[]>`
@@ -82,12 +94,7 @@ export class TransitionWrites {
         UPDATE epoch SET state = ${change.to}::smallint, version = version + 1, updated_at = clock_timestamp()
         WHERE topic_id = ${toStored(key.topicId)}::bigint AND nonce = ${toStored(key.nonce)}::bigint AND version = ${expectedVersion}::int ${gated}
         RETURNING *),
-      r AS (
-        INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
-        SELECT e.topic_id, e.nonce, ${change.transition}::smallint, ${change.from}::smallint, e.state, clock_timestamp(),
-               ${change.dueAt}::timestamptz, ${change.source}::smallint, ${change.reason ?? null}::text
-        FROM e
-        RETURNING *)
+      r AS (${logRecordOf(change)})
       ${Prisma.raw(RETURNED_COLUMNS)}${alsoSelect ? Prisma.sql`, ${alsoSelect}` : Prisma.empty}
       FROM e, r`;
     return rows[0] ? split(rows[0]) : null;
@@ -111,7 +118,7 @@ export class TransitionWrites {
     const w = epoch.windows;
     // As in apply: sent ahead, the statement waits on the server for its instant before it writes.
     const waited = wait
-      ? Prisma.sql`g AS (SELECT pg_sleep_until(least(${wait.notBefore}::timestamptz, statement_timestamp() + make_interval(secs => ${wait.maxWaitMs / 1000}::float8)))),`
+      ? Prisma.sql`g AS (SELECT ${sleepUntil(wait.notBefore, wait.maxWaitMs)}),`
       : Prisma.empty;
     const gated = wait ? Prisma.sql`AND EXISTS (SELECT 1 FROM g)` : Prisma.empty;
     const anchor = expected.anchor ?? null;
@@ -130,12 +137,7 @@ export class TransitionWrites {
                clock_timestamp()
         FROM t
         RETURNING *),
-      r AS (
-        INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason)
-        SELECT e.topic_id, e.nonce, ${change.transition}::smallint, ${change.from}::smallint, e.state, clock_timestamp(),
-               ${change.dueAt}::timestamptz, ${change.source}::smallint, ${change.reason ?? null}::text
-        FROM e
-        RETURNING *)
+      r AS (${logRecordOf(change)})
       ${Prisma.raw(RETURNED)}`;
     return rows[0] ? split(rows[0]) : null;
   }
