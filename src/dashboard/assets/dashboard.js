@@ -4,10 +4,37 @@ const STATES = ["INIT", "WORKER_SUBMISSION", "WAITING_GROUND_TRUTH", "REPUTER_SU
 const MAX_TRANSITIONS = 50;
 const $ = (id) => document.getElementById(id);
 
+// The credential (API key or JWT) when the API requires one: from the form, or from a link's
+// fragment (#key=…, never sent to the server), kept for this tab only.
+const CREDENTIAL = "epoch-windows.credential";
+const fromFragment = new URLSearchParams(location.hash.slice(1)).get("key");
+if (fromFragment) {
+  sessionStorage.setItem(CREDENTIAL, fromFragment);
+  history.replaceState(null, "", location.pathname + location.search);
+}
+const credential = () => sessionStorage.getItem(CREDENTIAL);
+const bearer = () => (credential() ? { authorization: `Bearer ${credential()}` } : {});
+
+function askForCredential(reason) {
+  $("status").textContent = reason;
+  $("status").className = "status down";
+  $("sign-in").hidden = false;
+}
+
+$("sign-in").addEventListener("submit", (e) => {
+  e.preventDefault();
+  sessionStorage.setItem(CREDENTIAL, $("credential").value.trim());
+  location.reload();
+});
+
 async function query(q, variables = {}) {
-  const res = await fetch("/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: q, variables }) });
+  const res = await fetch("/graphql", { method: "POST", headers: { "content-type": "application/json", ...bearer() }, body: JSON.stringify({ query: q, variables }) });
   const body = await res.json();
-  if (body.errors) throw new Error(body.errors.map((e) => e.message).join("; "));
+  if (body.errors) {
+    const codes = body.errors.map((e) => e.extensions?.code);
+    if (codes.includes("UNAUTHENTICATED") || codes.includes("FORBIDDEN")) askForCredential("credential required");
+    throw new Error(body.errors.map((e) => e.message).join("; "));
+  }
   return body.data;
 }
 
@@ -77,7 +104,7 @@ function subscribe() {
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
   const ws = new WebSocket(url, "graphql-transport-ws");
   let lastCursor = sessionStorage.getItem("epoch-windows.cursor");
-  ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload: {} }));
+  ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload: bearer() }));
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     if (msg.type === "connection_ack") {
@@ -103,7 +130,9 @@ function subscribe() {
       ws.close();
     }
   };
-  ws.onclose = () => {
+  ws.onclose = (e) => {
+    // 4401/4403: no or a refused credential; retrying with the same one cannot help.
+    if (e.code === 4401 || e.code === 4403) return askForCredential(credential() ? "credential refused" : "credential required");
     $("status").textContent = "reconnecting…";
     $("status").className = "status down";
     setTimeout(subscribe, 1000);
