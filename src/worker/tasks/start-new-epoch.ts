@@ -14,9 +14,9 @@ export const startNewEpoch =
   async (payload, helpers) => {
     const { job, dueAt } = parsePeriodicPayload(payload);
     await sleepUntil(dueAt - PREPARE_MS); // claimed up to WORKER_LEAD_MS early
-    // The write waits on the database server for the instant; the locked retry (topic changed
-    // meanwhile) waits here instead.
-    const outcome = await work.runPeriodicStart(job, { notBefore: dueAt, beforeWrite: async () => {} });
+    // The write waits on the database server for the instant (a locked retry, after the topic
+    // changed meanwhile, runs when that first write returned: at or after the instant).
+    const outcome = await work.runPeriodicStart(job, { notBefore: dueAt });
     if (outcome.kind !== "skip" && outcome.missed > 0) {
       helpers.logger.info(`topic ${job.topicId}: ${outcome.missed} periodic start(s) missed while no worker ran; started the current one (index ${outcome.index})`);
     }
