@@ -1,5 +1,5 @@
 /**
- * `npm run worker`: a standalone scheduler worker (scale these out; see README). Applies pending
+ * `npm run worker`: a standalone scheduler worker (scale these out; see docs/operations.md). Applies pending
  * migrations, runs until SIGINT/SIGTERM, and serves /healthz, /readyz and /metrics on WORKER_PORT.
  * It needs DATABASE_URL: the embedded database belongs to the API process, which runs its own worker.
  */

@@ -55,7 +55,7 @@ const schema = z.object({
   DEMO: bool.default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
-  // --- Authentication (README "Security"). With no key and no JWT key configured, auth is off.
+  // --- Authentication (docs/security.md). With no key and no JWT key configured, auth is off.
   /** "<role>:<sha256 hex of the key>,…" with role viewer or operator; only hashes, never keys. */
   API_KEYS: z
     .string()

@@ -2,7 +2,7 @@
  * kill -9 of scheduler worker processes at random moments while many short lifecycles run: every
  * epoch still ends COMPLETED, each step exactly once and in order, audited from the transition log.
  *
- * CI preset: 200 lifecycles, 20 kills (well under 2 minutes). A longer run, documented in README:
+ * CI preset: 200 lifecycles, 20 kills (well under 2 minutes). A longer run, documented in docs/testing.md:
  *   FAULT_LIFECYCLES=5000 FAULT_KILLS=300 npx tsx test/run.ts faults-worker-kills
  */
 import assert from "node:assert/strict";
