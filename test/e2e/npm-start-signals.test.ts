@@ -1,7 +1,7 @@
 /**
  * `npm start` under a supervisor that holds one PID and signals only it (no process group): SIGTERM
- * or SIGINT to npm's PID (or to the API's) stops the API and its embedded PostgreSQL cleanly, with
- * no orphan left answering, and the next start finds a clean data directory.
+ * or SIGINT to npm's PID (or to the API's), served or still starting, stops the API and its embedded
+ * PostgreSQL cleanly, with no orphan left answering, and the next start finds a clean data directory.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -34,7 +34,9 @@ describe("npm start stops cleanly whichever PID is signalled", { timeout: 240_00
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const rounds: { name: string; signal: NodeJS.Signals; to: "npm" | "api" | "both" }[] = [
+  const rounds: { name: string; signal: NodeJS.Signals; to: "npm" | "api" | "both"; early?: boolean }[] = [
+    // Before it serves: the embedded server is up, the first migrations are still to come.
+    { name: "SIGTERM to npm during start-up", signal: "SIGTERM", to: "npm", early: true },
     { name: "SIGTERM to npm", signal: "SIGTERM", to: "npm" },
     { name: "SIGINT to npm", signal: "SIGINT", to: "npm" },
     // What a terminal's Ctrl-C amounts to: npm forwards its SIGINT, so the API gets it twice.
@@ -57,11 +59,12 @@ describe("npm start stops cleanly whichever PID is signalled", { timeout: 240_00
       const npmExit = new Promise<number | null>((resolve) => npm.once("exit", (code) => resolve(code)));
 
       const url = `http://127.0.0.1:${port}`;
-      await waitFor("the API ready", async () => {
+      const owner = path.join(dataDir, "epoch-windows.owner");
+      await waitFor(round.early ? "the embedded server started" : "the API ready", async () => {
         if (npm.exitCode !== null) throw new Error(`npm start exited (${npm.exitCode}) before it was ready:\n${log}`);
-        return fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-      }, 90_000, 200);
-      const api = firstLineNumber(path.join(dataDir, "epoch-windows.owner"));
+        return round.early ? existsSync(owner) && readFileSync(owner, "utf8").endsWith("\n") : fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      }, 90_000, round.early ? 10 : 200);
+      const api = firstLineNumber(owner);
       const postmaster = firstLineNumber(path.join(dataDir, "postmaster.pid"));
       leftovers.add(api).add(postmaster);
       assert.notEqual(api, npm.pid);
@@ -74,6 +77,7 @@ describe("npm start stops cleanly whichever PID is signalled", { timeout: 240_00
       await waitFor("the API and PostgreSQL gone", async () => !alive(api) && !alive(postmaster), 30_000, 100);
       assert.equal(await fetch(`${url}/readyz`).then(() => "answered", () => "refused"), "refused");
       assert.match(log, new RegExp(`shutting down: draining requests[^]*"${round.signal}"`), "a graceful shutdown, not a kill");
+      if (round.early) assert.match(log, /stop requested during start-up/);
       assert.equal(existsSync(path.join(dataDir, "postmaster.pid")), false, "PostgreSQL shut down cleanly");
     });
   }
