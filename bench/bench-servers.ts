@@ -33,6 +33,7 @@ export async function startOurApi(databaseUrl: string, name = "ours", env: Recor
     HOST: "127.0.0.1",
     RUN_WORKER: "false",
     NODE_ENV: "production",
+    AUTH_DISABLED: "true",
     LOG_LEVEL: "warn",
     DB_POOL_MAX: "10",
     RATE_LIMIT_BURST: "0",

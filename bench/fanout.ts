@@ -49,7 +49,7 @@ export async function main(): Promise<void> {
   // BENCH_API_NODE_FLAGS: extra node flags for the API process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const flags = (process.env.BENCH_API_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   const api = spawn(process.execPath, [...flags, "--import", "tsx", path.resolve(import.meta.dirname, "../src/bin/api.ts")], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn", SUBSCRIPTIONS_PER_CONNECTION: "10", RATE_LIMIT_PER_SECOND: "0" },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", AUTH_DISABLED: "true", LOG_LEVEL: "warn", SUBSCRIPTIONS_PER_CONNECTION: "10", RATE_LIMIT_PER_SECOND: "0" },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -2,7 +2,7 @@
  * API keys. Only SHA-256 hashes are configured (API_KEYS="<role>:<sha256 hex>,…"), so a leaked
  * configuration does not leak keys; a presented key is hashed and compared in constant time.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { isRole, ROLES, type Principal, type Role } from "./roles.js";
 
 export interface ApiKeyEntry {
@@ -49,4 +49,10 @@ export class ApiKeyVerifier {
     for (const e of this.entries) if (timingSafeEqual(e.digest, digest) && !found) found = e;
     return found ? { id: found.id, role: found.role, via: "api-key", expiresAt: null } : null;
   }
+}
+
+/** A fresh key (256 random bits, base64url, prefixed so a leaked one is recognisable) and its entry. */
+export function generateApiKey(role: Role): { key: string; entry: string } {
+  const key = `ew_${randomBytes(32).toString("base64url")}`;
+  return { key, entry: `${role}:${sha256Hex(key)}` };
 }

@@ -7,7 +7,8 @@
 import "reflect-metadata";
 import { ensureDemoTopics } from "../app/demo-topics.js";
 import { OpenWindowCache } from "../app/open-window-cache.js";
-import { ConfigError, loadConfig } from "../config/config.js";
+import { authStart } from "../config/auth-start.js";
+import { ConfigError, loadConfig, type Config } from "../config/config.js";
 import { openServiceDatabase } from "../db/database-bootstrap.js";
 import { createDatabaseClient } from "../db/prisma-client.js";
 import { PrismaReadModel } from "../db/read-model.js";
@@ -23,7 +24,7 @@ import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
 import { createProcessMetrics, transitionMetrics } from "./process-metrics.js";
 import { startStatusLine } from "./status-line.js";
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (err) {
@@ -31,10 +32,47 @@ try {
   console.error(err.message);
   process.exit(2);
 }
+// Production without credentials stops here, before anything listens (src/config/auth-start.ts).
+const auth = authStart(config);
+if (auth.kind === "refused") {
+  console.error(auth.message);
+  process.exit(2);
+}
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === "development" });
+if (auth.kind === "open") log.warn(auth.warning);
 const demo = config.DEMO || process.argv.includes("--demo");
 
+// Signals are handled from the first moment, so none can kill the process by default and leave an
+// embedded PostgreSQL behind: one that arrives during start-up stops the service once it is up.
+// `on`, not `once`: a repeated signal (Ctrl-C reaches both npm, which forwards it, and this process)
+// must not fall back to the default action halfway through the shutdown.
+type StopRequest = { readonly reason: string; readonly code: number };
+let stopRequested: StopRequest | null = null;
+let shutdown: ((reason: string, code: number) => Promise<void>) | null = null;
+let stopEmbedded = async (): Promise<void> => {};
+function requestStop(reason: string, code = 0): void {
+  if (stopRequested) return;
+  stopRequested = { reason, code };
+  // A shutdown stuck on a client, a job or a start-up step must not leave the process (or its
+  // database) behind.
+  setTimeout(() => {
+    log.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown took too long: stopping the database and exiting");
+    void stopEmbedded().finally(() => process.exit(1));
+  }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  if (shutdown) void shutdown(reason, code);
+  else log.info({ signal: reason }, "stop requested during start-up: stopping once started");
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => requestStop(sig));
+// While shutting down, connections close under running work: expected, so only noted. Otherwise an
+// unhandled rejection is a bug: log it and exit non-zero so a supervisor restarts a clean process.
+process.on("unhandledRejection", (err) => {
+  if (stopRequested) return log.warn({ err }, "error while shutting down");
+  log.fatal({ err }, "unhandled rejection");
+  requestStop("unhandledRejection", 1);
+});
+
 const database = await openServiceDatabase(config, (m) => log.info(m));
+stopEmbedded = () => database.stop();
 if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, "applied migrations");
 const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
 const storeReads = new PrismaReadModel(prisma, pool);
@@ -62,9 +100,6 @@ const readiness: ReadinessCheck[] = [migrationsCheck(prisma)];
 if (worker) readiness.push(workerCheck(worker));
 
 const security = await apiSecurityFromConfig(config);
-if (!security.authenticator.policy.enabled) {
-  log.warn("authentication is OFF: no API_KEYS, JWT_SECRET or JWT_PUBLIC_KEY configured, so anyone may mutate; configure one before exposing this API");
-}
 const api = await createApiServer({
   config,
   readModel,
@@ -89,11 +124,8 @@ if (demo) {
   log.info({ topics: topics.map((t) => t.id.toString()) }, "demo topics active");
 }
 
-let stopping = false;
-async function shutdown(signal: string, code = 0): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, "shutting down: draining requests, closing subscriptions, stopping the worker");
+shutdown = async (reason, code) => {
+  log.info({ signal: reason }, "shutting down: draining requests, closing subscriptions, stopping the worker");
   stopStatus?.();
   // Order: stop taking requests (HTTP drained, sockets closed with 1001), finish or release jobs,
   // then close the feed, the pool and the embedded server.
@@ -103,12 +135,7 @@ async function shutdown(signal: string, code = 0): Promise<void> {
   await prisma.$disconnect();
   await database.stop().catch((err) => log.error({ err }, "stopping the embedded database"));
   process.exit(code);
-}
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void shutdown(sig));
-// While shutting down, connections close under running work: expected, so only noted. Otherwise an
-// unhandled rejection is a bug: log it and exit non-zero so a supervisor restarts a clean process.
-process.on("unhandledRejection", (err) => {
-  if (stopping) return log.warn({ err }, "error while shutting down");
-  log.fatal({ err }, "unhandled rejection");
-  void shutdown("unhandledRejection", 1);
-});
+};
+// A signal that came during start-up (TypeScript cannot see the handler assign it).
+const pending = stopRequested as StopRequest | null;
+if (pending) void shutdown(pending.reason, pending.code);

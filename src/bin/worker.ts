@@ -3,6 +3,7 @@
  * migrations, runs until SIGINT/SIGTERM, and serves /healthz, /readyz and /metrics on WORKER_PORT.
  * It needs DATABASE_URL: the embedded database belongs to the API process, which runs its own worker.
  */
+import { authStart } from "../config/auth-start.js";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";
 import { createDatabaseClient } from "../db/prisma-client.js";
 import { databaseCheck, migrationsCheck } from "../db/readiness-checks.js";
@@ -22,8 +23,18 @@ try {
   console.error(err.message);
   process.exit(2);
 }
+// The same rule as the API's (src/config/auth-start.ts): a fleet is secured or opened on purpose.
+const auth = authStart(config);
+if (auth.kind === "refused") {
+  console.error(auth.message);
+  process.exit(2);
+}
 const url = config.DATABASE_URL!;
 const log = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === "development", name: "epoch-windows-worker" });
+if (auth.kind === "open") log.warn(auth.warning);
+// Until the worker runs there is nothing to release: a signal during start-up just ends the process.
+const exitNow = () => process.exit(0);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, exitNow);
 await prepareDatabase(url);
 // Jobs hold a connection only for their transaction (not while waiting for their instant).
 const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
@@ -45,11 +56,17 @@ log.info({ poolId: worker.poolId, concurrency: config.WORKER_CONCURRENCY, opsPor
 console.log(`scheduler worker ${worker.poolId} running (concurrency ${config.WORKER_CONCURRENCY})`);
 
 let stopping = false;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.off(sig, exitNow);
+  // `on`, not `once`: a repeated signal must not kill the process halfway through releasing jobs.
+  process.on(sig, () => {
     if (stopping) return;
     stopping = true;
     log.info({ signal: sig }, "stopping: finishing or releasing running jobs");
+    setTimeout(() => {
+      log.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown took too long: exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
     void worker
       .stop()
       .then(() => ops.stop())

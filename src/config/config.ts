@@ -108,6 +108,13 @@ const schema = z.object({
   INTROSPECTION: bool.optional(),
   /** The in-browser playground at / and GET /graphql; default on, except with NODE_ENV=production. */
   PLAYGROUND: bool.optional(),
+
+  // --- Production safety (issue 14, src/config/auth-start.ts): NODE_ENV=production refuses to start
+  // without credentials unless authentication is turned off explicitly.
+  /** Run without authentication on purpose: a warning at every start, a banner in the playground and dashboard. */
+  AUTH_DISABLED: bool.default("false"),
+  /** Longest graceful shutdown (ms); past it the process stops its embedded database and exits 1. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
 });
 
 type Parsed = z.infer<typeof schema>;

@@ -5,6 +5,7 @@
 import type { Request, RequestHandler } from "express";
 import { ruruHTML } from "ruru/server";
 import { serveStatic } from "ruru/static";
+import { withAuthOffBanner } from "../auth/auth-off-banner.js";
 
 export const PLAYGROUND_STATIC_PATH = "/ruru-static/";
 
@@ -46,21 +47,34 @@ query RecentTransitions {
 }
 `;
 
-const html = ruruHTML({
-  staticPath: PLAYGROUND_STATIC_PATH,
-  endpoint: "/graphql",
-  clientConfig: { initialQuery: EXAMPLE_QUERIES },
-  htmlParts: { titleTag: "<title>epoch-windows GraphQL playground</title>" },
-});
+/** With the banner, the page becomes a column so GraphiQL keeps the rest of the viewport. */
+const BANNER_LAYOUT = "<style>body{display:flex;flex-direction:column;height:100vh}#ruru-root{flex:1;min-height:0;height:auto}</style>";
+
+function playgroundHtml(authOffBanner: boolean): string {
+  const html = ruruHTML({
+    staticPath: PLAYGROUND_STATIC_PATH,
+    endpoint: "/graphql",
+    clientConfig: { initialQuery: EXAMPLE_QUERIES },
+    htmlParts: {
+      titleTag: "<title>epoch-windows GraphQL playground</title>",
+      ...(authOffBanner ? { styleTags: (base: string) => base + BANNER_LAYOUT } : {}),
+    },
+  });
+  return authOffBanner ? withAuthOffBanner(html) : html;
+}
 
 /** A browser asking for a page (not a GET query: those carry `query`). */
 export function wantsPlayground(req: Request): boolean {
   return req.method === "GET" && req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html";
 }
 
-export const servePlayground: RequestHandler = (req, res, next) => {
-  if (!wantsPlayground(req)) return next();
-  res.type("html").set("cache-control", "no-cache").send(html);
-};
+/** Serves the playground page; `authOffBanner` when authentication is disabled on purpose (AUTH_DISABLED). */
+export function playgroundHandler(opts: { authOffBanner?: boolean } = {}): RequestHandler {
+  const html = playgroundHtml(opts.authOffBanner ?? false);
+  return (req, res, next) => {
+    if (!wantsPlayground(req)) return next();
+    res.type("html").set("cache-control", "no-cache").send(html);
+  };
+}
 
 export const servePlaygroundAssets: RequestHandler = serveStatic(PLAYGROUND_STATIC_PATH) as RequestHandler;

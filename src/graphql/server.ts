@@ -26,7 +26,7 @@ import { silentLogger, type Logger } from "../observability/logger.js";
 import { metricsPlugin } from "./metrics-plugin.js";
 import { noStorePlugins } from "./no-store-plugin.js";
 import { operationGuardPlugin } from "./operation-guard-plugin.js";
-import { servePlayground, servePlaygroundAssets } from "./playground.js";
+import { playgroundHandler, servePlaygroundAssets } from "./playground.js";
 import { queryLimitRules } from "./query-limits.js";
 import { requestLogMiddleware, requestLogPlugin } from "./request-log.js";
 import { RequestGuard } from "./request-guard.js";
@@ -156,9 +156,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       res.type(contentType).send(body);
     });
   }
-  app.use(dashboardRouter());
+  app.use(dashboardRouter({ authOffBanner: security.authOffBanner }));
   if (security.playground) {
-    app.get(["/", "/graphql"], servePlayground);
+    app.get(["/", "/graphql"], playgroundHandler({ authOffBanner: security.authOffBanner }));
     app.use(servePlaygroundAssets);
   }
   app.use(

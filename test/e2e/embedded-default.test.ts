@@ -15,7 +15,7 @@ const entry = path.resolve(import.meta.dirname, "../../src/bin/api.ts");
 
 async function start(dataDir: string, pgPort: number) {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: "warn", NODE_ENV: "production" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: "warn", NODE_ENV: "production", AUTH_DISABLED: "true" };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ["--import", "tsx", entry], { env, stdio: ["ignore", "inherit", "inherit"] });
   // Never leave a server behind when an assertion fails mid-test.

@@ -78,7 +78,7 @@ describe("faults: PostgreSQL stopped and started under running lifecycles", { ti
     drain(api.child, "api", logs);
     const workerPort = await freePort();
     const worker = spawnTsx(path.resolve(import.meta.dirname, "../../src/bin/worker.ts"), {
-      DATABASE_URL: url, WORKER_PORT: String(workerPort), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn",
+      DATABASE_URL: url, WORKER_PORT: String(workerPort), HOST: "127.0.0.1", NODE_ENV: "production", AUTH_DISABLED: "true", LOG_LEVEL: "warn",
     }, { stderr: "pipe" });
     children.push(worker.child);
     drain(worker.child, "worker", logs);

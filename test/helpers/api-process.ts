@@ -15,8 +15,11 @@ const entry = path.resolve(import.meta.dirname, "../../src/bin/api.ts");
 
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, opts: { stderr?: "inherit" | "pipe" } = {}): Promise<ApiProcess> {
   const port = await freePort();
+  // Production refuses to start without credentials: tests that give none turn auth off explicitly.
+  const credentials = Boolean(env.API_KEYS || env.JWT_SECRET || env.JWT_PUBLIC_KEY);
   const { child, signal } = spawnTsx(entry, {
-    DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn", ...env,
+    DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn",
+    ...(credentials ? {} : { AUTH_DISABLED: "true" }), ...env,
   }, opts);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
