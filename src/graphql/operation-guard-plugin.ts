@@ -5,8 +5,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { ApiContext } from "./context.js";
 import { isRequestRejection, rejectRequest } from "./errors.js";
-import { operationCost } from "./query-cost.js";
-import { checkCost, type QueryLimits } from "./query-limits.js";
+import { assertOperationCost, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
 
 export function operationGuardPlugin(guard: RequestGuard, limits: QueryLimits): ApolloServerPlugin<ApiContext> {
@@ -18,7 +17,7 @@ export function operationGuardPlugin(guard: RequestGuard, limits: QueryLimits): 
             // Apollo resolves the operation before this hook; it is always set here.
             if (!operation) return;
             guard.authorize(contextValue.principal ?? null, operation.operation);
-            checkCost(operationCost(schema, document, operation, request.variables), limits);
+            assertOperationCost(schema, document, operation, request.variables, limits.maxCost);
           } catch (err) {
             throw isRequestRejection(err) ? rejectRequest(err) : err;
           }

@@ -16,8 +16,7 @@ import type { Principal } from "../auth/roles.js";
 import type { ApiContext } from "./context.js";
 import { createSharedSubscribe } from "./shared-subscriptions.js";
 import { isRequestRejection } from "./errors.js";
-import { operationCost } from "./query-cost.js";
-import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
+import { assertOperationCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
 import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
@@ -118,7 +117,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         if (!operation) return [new GraphQLError("Unable to identify operation", { extensions: { code: "BAD_USER_INPUT" } })];
         try {
           opts.guard.authorize(caller.principal, operation.operation);
-          checkCost(operationCost(schema, document, operation, payload.variables ?? undefined), opts.limits);
+          assertOperationCost(schema, document, operation, payload.variables, opts.limits.maxCost);
         } catch (err) {
           if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
           throw err;
