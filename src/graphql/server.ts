@@ -86,7 +86,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const guard = new RequestGuard(security.authenticator, security.rateLimit);
   const app = express();
   const httpServer = http.createServer(app);
-  const formatError = createErrorFormatter({ development, log: logError });
+  const formatError = createErrorFormatter({ development, log: logError, hideSuggestions: !security.introspection });
   const apollo = new ApolloServer<ApiContext>({
     schema,
     formatError,
