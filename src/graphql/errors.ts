@@ -63,6 +63,11 @@ export function rejectRequest(error: RequestRejection): GraphQLError {
   return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: HTTP_STATUS[error.code], headers } } });
 }
 
+/** Bad input found before execution (a plugin hook), answered as HTTP 400 rather than Apollo's 500. */
+export function rejectInput(error: InvalidInputError): GraphQLError {
+  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: 400 } } });
+}
+
 /** graphql's parser stops at `maxTokens` with a syntax error; it is a limit, not bad syntax. */
 const TOKEN_LIMIT = /^Syntax Error: Document contains more th\w+ (\d+) tokens/;
 

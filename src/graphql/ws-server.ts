@@ -18,6 +18,9 @@ import { createSharedSubscribe } from "./shared-subscriptions.js";
 import { isRequestRejection } from "./errors.js";
 import { assertOperationCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
+import { checkStringInputs } from "./string-inputs.js";
+import { jsonNumberReviver } from "./scalars/float-input.js";
+import { InvalidInputError } from "../domain/index.js";
 import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
 
@@ -71,6 +74,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
     {
       schema,
       subscribe: shared.subscribe,
+      jsonMessageReviver: jsonNumberReviver,
       onConnect: async (ctx) => {
         const address = ctx.extra.request.socket.remoteAddress ?? "unknown";
         let principal: Principal | null;
@@ -118,8 +122,9 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         try {
           opts.guard.authorize(caller.principal, operation.operation);
           assertOperationCost(schema, document, operation, payload.variables, opts.limits.maxCost);
+          checkStringInputs(schema, document, operation, payload.variables);
         } catch (err) {
-          if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
+          if (isRequestRejection(err) || err instanceof InvalidInputError) return [new GraphQLError(err.message, { originalError: err })];
           throw err;
         }
         const operationName = operation.name?.value ?? "anonymous";
