@@ -108,6 +108,9 @@ const schema = z.object({
   INTROSPECTION: bool.optional(),
   /** The in-browser playground at / and GET /graphql; default on, except with NODE_ENV=production. */
   PLAYGROUND: bool.optional(),
+  // Hostile-input hardening (issue 13): the key pagination and resume cursors are signed with.
+  /** HMAC key for cursors (at least 32 characters); unset: a random key per process, cursors die with it. */
+  CURSOR_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 });
 
 type Parsed = z.infer<typeof schema>;

@@ -11,12 +11,16 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
+export const TEST_CURSOR_SECRET = "test-cursor-secret-shared-by-api-processes";
+
 const entry = path.resolve(import.meta.dirname, "../../src/bin/api.ts");
 
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, opts: { stderr?: "inherit" | "pipe" } = {}): Promise<ApiProcess> {
   const port = await freePort();
   const { child, signal } = spawnTsx(entry, {
-    DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn", ...env,
+    DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn",
+    // One key for every API process of a test: cursors from one instance work on another.
+    CURSOR_SECRET: TEST_CURSOR_SECRET, ...env,
   }, opts);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
