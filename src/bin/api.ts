@@ -20,6 +20,7 @@ import { createLogger } from "../observability/logger.js";
 import { startLiveTransitions } from "../pubsub/live-transitions.js";
 import { workerCheck } from "../worker/readiness.js";
 import { apiSecurityFromConfig } from "./api-security.js";
+import { setCursorSecret } from "../graphql/cursors.js";
 import { createLifecycle, startLifecycleWorker } from "./lifecycle-wiring.js";
 import { createProcessMetrics, transitionMetrics } from "./process-metrics.js";
 import { startStatusLine } from "./status-line.js";
@@ -100,6 +101,8 @@ const readiness: ReadinessCheck[] = [migrationsCheck(prisma)];
 if (worker) readiness.push(workerCheck(worker));
 
 const security = await apiSecurityFromConfig(config);
+if (config.CURSOR_SECRET) setCursorSecret(config.CURSOR_SECRET);
+else if (config.NODE_ENV === "production") log.warn("CURSOR_SECRET is not set: cursors are signed with a random per-process key, so they stop working after a restart and on other instances; set it in production");
 const api = await createApiServer({
   config,
   readModel,

@@ -115,6 +115,9 @@ const schema = z.object({
   AUTH_DISABLED: bool.default("false"),
   /** Longest graceful shutdown (ms); past it the process stops its embedded database and exits 1. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
+  // Hostile-input hardening (issue 13): the key pagination and resume cursors are signed with.
+  /** HMAC key for cursors (at least 32 characters); unset: a random key per process, cursors die with it. */
+  CURSOR_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 });
 
 type Parsed = z.infer<typeof schema>;

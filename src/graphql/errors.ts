@@ -63,8 +63,16 @@ export function rejectRequest(error: RequestRejection): GraphQLError {
   return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: HTTP_STATUS[error.code], headers } } });
 }
 
+/** Bad input found before execution (a plugin hook), answered as HTTP 400 rather than Apollo's 500. */
+export function rejectInput(error: InvalidInputError): GraphQLError {
+  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: 400 } } });
+}
+
 /** graphql's parser stops at `maxTokens` with a syntax error; it is a limit, not bad syntax. */
 const TOKEN_LIMIT = /^Syntax Error: Document contains more th\w+ (\d+) tokens/;
+
+/** graphql-js's coerceVariableValues starts every message so. */
+const VARIABLE_ERROR = /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" /;
 
 /** Codes whose messages are written for clients and safe to show as they are. */
 const CLIENT_CODES = new Set([
@@ -87,9 +95,26 @@ export interface ErrorFormatOptions {
   readonly development: boolean;
   /** Where unexpected errors are reported (they are hidden from the client). */
   readonly log?: (error: unknown) => void;
+  /**
+   * Drop graphql's "Did you mean …?" hints (field, argument, type, input field and enum value
+   * names): with introspection off they would hand out the schema one typo at a time.
+   */
+  readonly hideSuggestions?: boolean;
 }
 
+/** graphql-js ends a message with its suggestion sentence (didYouMean), when it makes one. */
+const SUGGESTION = /\s*Did you mean\b[^]*$/;
+
 export function createErrorFormatter(opts: ErrorFormatOptions) {
+  const format = formatter(opts);
+  if (!opts.hideSuggestions) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const out = format(formatted, error);
+    return SUGGESTION.test(out.message) ? { ...out, message: out.message.replace(SUGGESTION, "") } : out;
+  };
+}
+
+function formatter(opts: ErrorFormatOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const cause = rootCause(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
@@ -113,6 +138,10 @@ export function createErrorFormatter(opts: ErrorFormatOptions) {
     const code = formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_CODES.has(code)) {
       return { ...base, extensions: { code, ...debug } };
+    }
+    // graphql-js's own variable coercion errors (Apollo codes them itself; graphql-ws does not).
+    if (code === undefined && cause instanceof GraphQLError && !formatted.path && VARIABLE_ERROR.test(formatted.message)) {
+      return { ...base, extensions: { code: "BAD_USER_INPUT", ...debug } };
     }
     opts.log?.(cause);
     if (isDatabaseUnavailable(cause)) {

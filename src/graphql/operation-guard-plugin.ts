@@ -1,13 +1,14 @@
 /**
  * Apollo plugin (HTTP): once the operation is known, its kind must be allowed for the caller, and
- * its cost (with the request's variables) within the limit.
+ * its cost (with the request's variables) within the limit, its String inputs within theirs.
  */
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { ApiContext } from "./context.js";
-import { isRequestRejection, rejectRequest } from "./errors.js";
-import { operationCost } from "./query-cost.js";
-import { checkCost, type QueryLimits } from "./query-limits.js";
+import { InvalidInputError } from "../domain/index.js";
+import { isRequestRejection, rejectInput, rejectRequest } from "./errors.js";
+import { assertOperationCost, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
+import { checkStringInputs } from "./string-inputs.js";
 
 export function operationGuardPlugin(guard: RequestGuard, limits: QueryLimits): ApolloServerPlugin<ApiContext> {
   return {
@@ -18,8 +19,10 @@ export function operationGuardPlugin(guard: RequestGuard, limits: QueryLimits): 
             // Apollo resolves the operation before this hook; it is always set here.
             if (!operation) return;
             guard.authorize(contextValue.principal ?? null, operation.operation);
-            checkCost(operationCost(schema, document, operation, request.variables), limits);
+            assertOperationCost(schema, document, operation, request.variables, limits.maxCost);
+            checkStringInputs(schema, document, operation, request.variables);
           } catch (err) {
+            if (err instanceof InvalidInputError) throw rejectInput(err);
             throw isRequestRejection(err) ? rejectRequest(err) : err;
           }
         },

@@ -6,8 +6,9 @@
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
-import { GraphQLError, type ValidationContext, type ValidationRule } from "graphql";
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type ValidationContext, type ValidationRule } from "graphql";
 import { QueryTooComplexError } from "./errors.js";
+import { operationCost } from "./query-cost.js";
 
 export interface QueryLimits {
   /** Nested selection levels (`{ a { b } }` is 2). */
@@ -27,10 +28,27 @@ export interface QueryLimits {
  */
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 15, maxTokens: 1000, maxCost: 50_000, maxDirectives: 50 };
 
-export function checkCost(cost: number, limits: QueryLimits): void {
+export function checkCost(cost: number, limits: Pick<QueryLimits, "maxCost">): void {
   if (cost > limits.maxCost) {
-    throw new QueryTooComplexError(`Query cost limit of ${limits.maxCost} exceeded, found ${cost} (objects it may load; lower \`first\` or nest fewer connections).`);
+    throw new QueryTooComplexError(`Query cost limit of ${limits.maxCost} exceeded, found at least ${cost} (objects it may load; lower \`first\` or nest fewer connections).`);
   }
+}
+
+/**
+ * Costs one operation of a document with its variables against `maxCost` (any limit: queries use
+ * QUERY_MAX_COST; a transport may charge other operations less), stopping as soon as it is
+ * exceeded. Throws QueryTooComplexError; returns the cost otherwise.
+ */
+export function assertOperationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  maxCost: number,
+): number {
+  const cost = operationCost(schema, document, operation, variables ?? undefined, { limit: maxCost });
+  checkCost(cost, { maxCost });
+  return cost;
 }
 
 /** Validation rules for depth, aliases and directives; each rejection carries a QueryTooComplexError. */

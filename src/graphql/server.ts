@@ -30,6 +30,7 @@ import { playgroundHandler, servePlaygroundAssets } from "./playground.js";
 import { queryLimitRules } from "./query-limits.js";
 import { requestLogMiddleware, requestLogPlugin } from "./request-log.js";
 import { RequestGuard } from "./request-guard.js";
+import { jsonNumberReviver } from "./scalars/float-input.js";
 import { buildApiSchema } from "./schema.js";
 import { DEFAULT_SECURITY, type ApiSecurity } from "./security.js";
 import { attachSubscriptionServer } from "./ws-server.js";
@@ -86,7 +87,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const guard = new RequestGuard(security.authenticator, security.rateLimit);
   const app = express();
   const httpServer = http.createServer(app);
-  const formatError = createErrorFormatter({ development, log: logError });
+  const formatError = createErrorFormatter({ development, log: logError, hideSuggestions: !security.introspection });
   const apollo = new ApolloServer<ApiContext>({
     schema,
     formatError,
@@ -164,7 +165,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   app.use(
     "/graphql",
     requestLog.start,
-    express.json({ limit: security.maxBodyBytes }),
+    // Keeps `1.0` and `2e0` apart from integers, so Uint64 and NonceV2 variables can refuse them.
+    express.json({ limit: security.maxBodyBytes, reviver: jsonNumberReviver }),
     requestLog.enter,
     expressMiddleware(apollo, {
       // Before parsing: a rejected or over-budget client costs no GraphQL work.

@@ -16,9 +16,11 @@ import type { Principal } from "../auth/roles.js";
 import type { ApiContext } from "./context.js";
 import { createSharedSubscribe } from "./shared-subscriptions.js";
 import { isRequestRejection } from "./errors.js";
-import { operationCost } from "./query-cost.js";
-import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
+import { assertOperationCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
+import { checkStringInputs } from "./string-inputs.js";
+import { jsonNumberReviver } from "./scalars/float-input.js";
+import { InvalidInputError } from "../domain/index.js";
 import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
 
@@ -72,6 +74,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
     {
       schema,
       subscribe: shared.subscribe,
+      jsonMessageReviver: jsonNumberReviver,
       onConnect: async (ctx) => {
         const address = ctx.extra.request.socket.remoteAddress ?? "unknown";
         let principal: Principal | null;
@@ -118,9 +121,10 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         if (!operation) return [new GraphQLError("Unable to identify operation", { extensions: { code: "BAD_USER_INPUT" } })];
         try {
           opts.guard.authorize(caller.principal, operation.operation);
-          checkCost(operationCost(schema, document, operation, payload.variables ?? undefined), opts.limits);
+          assertOperationCost(schema, document, operation, payload.variables, opts.limits.maxCost);
+          checkStringInputs(schema, document, operation, payload.variables);
         } catch (err) {
-          if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
+          if (isRequestRejection(err) || err instanceof InvalidInputError) return [new GraphQLError(err.message, { originalError: err })];
           throw err;
         }
         const operationName = operation.name?.value ?? "anonymous";

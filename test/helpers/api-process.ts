@@ -11,6 +11,8 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
+export const TEST_CURSOR_SECRET = "test-cursor-secret-shared-by-api-processes";
+
 const entry = path.resolve(import.meta.dirname, "../../src/bin/api.ts");
 
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, opts: { stderr?: "inherit" | "pipe" } = {}): Promise<ApiProcess> {
@@ -19,7 +21,8 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
   const credentials = Boolean(env.API_KEYS || env.JWT_SECRET || env.JWT_PUBLIC_KEY);
   const { child, signal } = spawnTsx(entry, {
     DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn",
-    ...(credentials ? {} : { AUTH_DISABLED: "true" }), ...env,
+    // One key for every API process of a test: cursors from one instance work on another.
+    CURSOR_SECRET: TEST_CURSOR_SECRET, ...(credentials ? {} : { AUTH_DISABLED: "true" }), ...env,
   }, opts);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;

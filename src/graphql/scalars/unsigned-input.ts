@@ -5,6 +5,7 @@
  */
 import { Kind, type ValueNode } from "graphql";
 import { InvalidUint64Error, UINT64_MAX } from "../../domain/index.js";
+import { FloatInput } from "./float-input.js";
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -16,6 +17,7 @@ export function describe(value: unknown): string {
 
 /** A decimal string or a safe non-negative integer, as bigint; `what` names the scalar in messages. */
 export function readUnsigned(value: unknown, what: string, hint: string): bigint {
+  if (value instanceof FloatInput) throw new InvalidUint64Error(`${what} must be an integer, got the float ${value.source.slice(0, 40)}`);
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value < 0) throw new InvalidUint64Error(`${what} must be a non-negative integer, got ${describe(value)}`);
     if (!Number.isSafeInteger(value)) {
@@ -30,7 +32,7 @@ export function readUnsigned(value: unknown, what: string, hint: string): bigint
   return n;
 }
 
-/** The JS value of a literal, for the checks above: Int literals become numbers (as JSON would). */
+/** The JS value of a literal, for the checks above: Int literals become numbers (as JSON would), Float literals stay floats. */
 export function literalValue(ast: ValueNode): unknown {
   switch (ast.kind) {
     case Kind.STRING:
@@ -38,7 +40,7 @@ export function literalValue(ast: ValueNode): unknown {
     case Kind.INT:
       return Number(ast.value);
     case Kind.FLOAT:
-      return Number(ast.value);
+      return new FloatInput(ast.value);
     default:
       return ast.kind === Kind.NULL ? null : `<${ast.kind}>`;
   }
