@@ -30,5 +30,6 @@ export async function apiSecurityFromConfig(config: Config): Promise<ApiSecurity
     introspection: config.INTROSPECTION,
     playground: config.PLAYGROUND,
     trustProxy: config.TRUST_PROXY,
+    allowedOrigins: config.ALLOWED_ORIGINS,
   };
 }

@@ -108,6 +108,37 @@ const schema = z.object({
   INTROSPECTION: bool.optional(),
   /** The in-browser playground at / and GET /graphql; default on, except with NODE_ENV=production. */
   PLAYGROUND: bool.optional(),
+
+  // --- Subscriptions within budgets and the WebSocket origin guard (docs/security.md, issue #13).
+  /** Bytes of results buffered per subscriber before it is ended with SUBSCRIBER_TOO_SLOW (besides SUBSCRIPTION_BUFFER events). */
+  SUBSCRIPTION_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+  /** Cost (objects one event may load, as QUERY_MAX_COST counts them) a subscription document may have. */
+  SUBSCRIPTION_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(200),
+  /** Bytes waiting to be sent on one WebSocket (socket buffer plus its subscribers' buffers) before it is closed with 4413. */
+  WS_CONNECTION_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** A WebSocket whose unsent bytes stay above this for WS_STALL_MS is closed with 4413, whatever pongs it sends. */
+  WS_STALL_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(64 * 1024),
+  WS_STALL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Browser origins (scheme://host[:port], comma-separated, or "*") allowed to open a WebSocket besides the API's own. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const out: string[] = [];
+      for (const item of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+        if (item === "*") {
+          out.push(item);
+          continue;
+        }
+        try {
+          out.push(new URL(item).origin);
+        } catch {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not an origin (scheme://host[:port]): ${item}` });
+          return z.NEVER;
+        }
+      }
+      return out;
+    }),
 });
 
 type Parsed = z.infer<typeof schema>;

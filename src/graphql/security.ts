@@ -15,6 +15,8 @@ export interface ApiSecurity {
   readonly playground: boolean;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (express `trust proxy`). */
   readonly trustProxy: boolean | number | string;
+  /** Browser origins allowed to open a WebSocket besides the API's own ("*": any). */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** What createApiServer uses for anything not given: open, as the test servers and quickstart want. */
@@ -26,4 +28,5 @@ export const DEFAULT_SECURITY: ApiSecurity = {
   introspection: true,
   playground: true,
   trustProxy: false,
+  allowedOrigins: [],
 };

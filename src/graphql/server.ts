@@ -33,6 +33,7 @@ import { RequestGuard } from "./request-guard.js";
 import { buildApiSchema } from "./schema.js";
 import { DEFAULT_SECURITY, type ApiSecurity } from "./security.js";
 import { attachSubscriptionServer } from "./ws-server.js";
+import type { BackpressureLimits } from "./ws-backpressure.js";
 
 export interface ApiServerOptions {
   readonly config: Pick<Config, "NODE_ENV">;
@@ -51,7 +52,15 @@ export interface ApiServerOptions {
   readonly readiness?: readonly ReadinessCheck[];
   /** Served at /metrics and fed by every request. */
   readonly metrics?: Metrics;
-  readonly subscriptionLimits?: { readonly maxPerConnection: number; readonly keepAliveMs: number; readonly buffer?: number };
+  readonly subscriptionLimits?: {
+    readonly maxPerConnection: number;
+    readonly keepAliveMs: number;
+    readonly buffer?: number;
+    /** Bytes buffered per subscriber, the cost one event may have, and per-connection budgets (ws-server.ts). */
+    readonly bufferBytes?: number;
+    readonly maxCost?: number;
+    readonly backpressure?: BackpressureLimits;
+  };
   /** Auth, query limits, rate limit, body size, introspection, playground; open when omitted. */
   readonly security?: Partial<ApiSecurity>;
 }
@@ -124,6 +133,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     maxSubscriptionsPerConnection: opts.subscriptionLimits?.maxPerConnection ?? 100,
     keepAliveMs: opts.subscriptionLimits?.keepAliveMs ?? 12_000,
     bufferLimit: opts.subscriptionLimits?.buffer ?? 1000,
+    bufferBytes: opts.subscriptionLimits?.bufferBytes,
+    subscriptionMaxCost: opts.subscriptionLimits?.maxCost,
+    backpressure: opts.subscriptionLimits?.backpressure,
+    allowedOrigins: security.allowedOrigins,
     logger,
   });
   await apollo.start();

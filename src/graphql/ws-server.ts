@@ -3,24 +3,29 @@
  * connection_init (`{ authorization: "Bearer …" }`): no or a bad credential closes the socket with
  * 4401, a credential without a usable role with 4403, and a JWT's socket closes (4401) when it
  * expires. Each subscribe is rate-limited, parsed and validated with the same query limits as HTTP
- * and authorized by operation kind. Errors go through the HTTP error formatter; a connection holds
- * a bounded number of subscriptions; keep-alive pings drop dead peers.
+ * and authorized by operation kind; a subscription's cost is what one event may load, against its
+ * own, lower limit. Errors go through the HTTP error formatter; a connection holds a bounded
+ * number of subscriptions; keep-alive pings drop dead peers. A browser Origin other than the API's
+ * own and the allowed ones is refused at the upgrade (HTTP 403), and a client that stops reading
+ * or lets its backlog outgrow its budget is closed with 4413 (ws-backpressure.ts).
  */
 import type http from "node:http";
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { CloseCode, type Context } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import { credentialFromConnectionParams } from "../auth/credentials.js";
 import type { Principal } from "../auth/roles.js";
 import type { ApiContext } from "./context.js";
 import { createSharedSubscribe } from "./shared-subscriptions.js";
-import { isRequestRejection } from "./errors.js";
+import { isRequestRejection, QueryTooComplexError } from "./errors.js";
 import { operationCost } from "./query-cost.js";
 import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
 import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
+import { ConnectionBudget, SLOW_CONSUMER_CLOSE, watchStalls, type BackpressureLimits } from "./ws-backpressure.js";
+import { isOriginAllowed } from "./ws-origin.js";
 
 export interface SubscriptionServerOptions {
   readonly path: string;
@@ -33,6 +38,14 @@ export interface SubscriptionServerOptions {
   readonly keepAliveMs: number;
   /** Results buffered per subscriber of a shared execution before SUBSCRIBER_TOO_SLOW. */
   readonly bufferLimit: number;
+  /** Bytes buffered per subscriber of a shared execution before SUBSCRIBER_TOO_SLOW. */
+  readonly bufferBytes?: number;
+  /** Cost one event of a subscription may have (query-cost.ts); the lower of this and limits.maxCost. */
+  readonly subscriptionMaxCost?: number;
+  /** Per-connection byte budget and stall detection; none when omitted. */
+  readonly backpressure?: BackpressureLimits;
+  /** Browser origins allowed besides the API's own ("*": any); a request without Origin always passes. */
+  readonly allowedOrigins?: readonly string[];
   /** Largest WebSocket message accepted (the HTTP body limit). */
   readonly maxPayloadBytes?: number;
   /** A line per subscription started, failed and ended, each with a request id `<connection>/<id>`. */
@@ -53,7 +66,18 @@ const RATE_LIMITED_CLOSE = 4429;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQLSchema, opts: SubscriptionServerOptions): SubscriptionServer {
-  const wss = new WebSocketServer({ server: httpServer, path: opts.path, maxPayload: opts.maxPayloadBytes ?? 1024 * 1024 });
+  const allowedOrigins = opts.allowedOrigins ?? [];
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: opts.path,
+    maxPayload: opts.maxPayloadBytes ?? 1024 * 1024,
+    // Refused before the upgrade, so a foreign page never reaches connection_init.
+    verifyClient: ({ req }, done) => {
+      if (isOriginAllowed(req, allowedOrigins)) return done(true);
+      opts.logger?.info({ origin: req.headers.origin }, "WebSocket refused: origin not allowed");
+      done(false, 403, FORBIDDEN_ORIGIN_BODY, { "Content-Type": "application/json" });
+    },
+  });
   const format = (e: GraphQLError) => opts.formatError(e.toJSON(), e);
   const principals = new WeakMap<WsContext, { principal: Principal | null; client: string }>();
   const connectionIds = new WeakMap<WsContext, string>();
@@ -63,11 +87,41 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
     return `${conn}/${id}`;
   };
   const operations = new Map<string, string>();
+  const gone = new WeakSet<WsContext>();
   const log = opts.logger;
   const rules = [...specifiedRules, ...queryLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
 
+  // What each connection has not taken yet: a budget per socket, one watcher for all of them.
+  const budgets = new WeakMap<WebSocket, ConnectionBudget>();
+  const budgetByContext = new WeakMap<object, ConnectionBudget>();
+  const contexts = new WeakMap<WebSocket, WsContext>();
+  const closing = new WeakSet<WebSocket>();
+  const closeSlow = (socket: WebSocket, why: string) => {
+    if (closing.has(socket) || socket.readyState !== socket.OPEN) return;
+    closing.add(socket);
+    log?.info({ why, bufferedAmount: socket.bufferedAmount, code: SLOW_CONSUMER_CLOSE }, "closing a WebSocket whose client is not reading");
+    socket.close(SLOW_CONSUMER_CLOSE, why === "stalled" ? "client stopped reading" : "client backlog over budget");
+    // Its subscriptions stop now and drop their buffers; the socket itself goes once the close
+    // frame had its chance (it waits behind everything unsent).
+    const ctx = contexts.get(socket);
+    for (const sub of Object.values(ctx?.subscriptions ?? {})) void (sub as AsyncIterator<unknown> | null)?.return?.();
+    const bp = opts.backpressure;
+    if (bp) setTimeout(() => socket.terminate(), bp.stallMs).unref();
+  };
+  const bp = opts.backpressure;
+  const stopWatching = bp ? watchStalls(wss, bp, (socket) => budgets.get(socket), closeSlow) : () => {};
+  if (bp) {
+    wss.on("connection", (socket) => {
+      budgets.set(socket, new ConnectionBudget(socket, bp.connectionBytes, () => closeSlow(socket, "over budget")));
+    });
+  }
+
   // Identical live subscriptions share one execution (src/graphql/shared-subscriptions.ts).
-  const shared = createSharedSubscribe({ bufferLimit: opts.bufferLimit });
+  const shared = createSharedSubscribe({
+    bufferLimit: opts.bufferLimit,
+    bufferBytes: opts.bufferBytes,
+    accountOf: (args) => (typeof args.contextValue === "object" && args.contextValue !== null ? budgetByContext.get(args.contextValue) : undefined),
+  });
   const cleanup = useServer(
     {
       schema,
@@ -86,6 +140,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
           if (!principal.role) return closeWith(ctx, CloseCode.Forbidden, "this credential grants no known role");
         }
         principals.set(ctx, { principal, client: principal ? principal.id : `ip:${address}` });
+        contexts.set(ctx.extra.socket, ctx);
         if (principal?.expiresAt != null) closeAtExpiry(ctx, principal.expiresAt);
         return true;
       },
@@ -118,7 +173,9 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         if (!operation) return [new GraphQLError("Unable to identify operation", { extensions: { code: "BAD_USER_INPUT" } })];
         try {
           opts.guard.authorize(caller.principal, operation.operation);
-          checkCost(operationCost(schema, document, operation, payload.variables ?? undefined), opts.limits);
+          const cost = operationCost(schema, document, operation, payload.variables ?? undefined);
+          if (operation.operation === "subscription") checkSubscriptionCost(cost, Math.min(opts.limits.maxCost, opts.subscriptionMaxCost ?? opts.limits.maxCost));
+          else checkCost(cost, opts.limits);
         } catch (err) {
           if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
           throw err;
@@ -127,17 +184,24 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         const id = reqId(ctx, subscriptionId);
         operations.set(id, operationName);
         log?.info({ reqId: id, operation: operationName, type: operation.operation }, "subscription started");
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: opts.makeContext(caller.principal),
-        };
+        const contextValue = opts.makeContext(caller.principal);
+        const budget = budgets.get(ctx.extra.socket);
+        if (budget) budgetByContext.set(contextValue, budget);
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (ctx, id, payload, errors) => {
-        const formatted = errors.map(format);
         const key = reqId(ctx, id);
+        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
+          // The client went away with sends pending: every subscription's send fails the same way.
+          // Nobody reads the answer, and a line per subscription would be a log-flood lever.
+          if (!gone.has(ctx)) {
+            gone.add(ctx);
+            log?.debug({ connection: key.slice(0, key.indexOf("/")), subscriptions: Object.keys(ctx.subscriptions).length }, "client disconnected with sends pending");
+          }
+          operations.delete(key);
+          return [];
+        }
+        const formatted = errors.map(format);
         const operation = operations.get(key) ?? payload.operationName ?? "unknown";
         log?.info({ reqId: key, operation, errors: formatted.map((e) => String(e.extensions?.code ?? "UNKNOWN")) }, "subscription error");
         return formatted;
@@ -156,10 +220,21 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   return {
     wss,
     async dispose() {
+      stopWatching();
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+const FORBIDDEN_ORIGIN_BODY = JSON.stringify({
+  errors: [{ message: "this origin may not open a WebSocket here (ALLOWED_ORIGINS)", extensions: { code: "FORBIDDEN" } }],
+});
+
+function checkSubscriptionCost(cost: number, max: number): void {
+  if (cost > max) {
+    throw new QueryTooComplexError(`Subscription cost limit of ${max} per event exceeded, found ${cost} (objects one event may load; lower \`first\` or nest fewer connections).`);
+  }
 }
 
 function closeWith(ctx: WsContext, code: number, reason: string): false {
