@@ -87,7 +87,6 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
     return `${conn}/${id}`;
   };
   const operations = new Map<string, string>();
-  const gone = new WeakSet<WsContext>();
   const log = opts.logger;
   const rules = [...specifiedRules, ...queryLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
 
@@ -110,11 +109,17 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   };
   const bp = opts.backpressure;
   const stopWatching = bp ? watchStalls(wss, bp, (socket) => budgets.get(socket), closeSlow) : () => {};
-  if (bp) {
-    wss.on("connection", (socket) => {
-      budgets.set(socket, new ConnectionBudget(socket, bp.connectionBytes, () => closeSlow(socket, "over budget")));
+  wss.on("connection", (socket, request) => {
+    if (bp) budgets.set(socket, new ConnectionBudget(socket, bp.connectionBytes, () => closeSlow(socket, "over budget")));
+    // A client gone with sends pending fails each of them; that is no error of the subscriptions
+    // (nobody is left to tell), and a line per subscription would be a log-flood lever.
+    let told = false;
+    forgiveSendsAfterClose(socket, () => {
+      if (told) return;
+      told = true;
+      log?.debug({ client: request.socket.remoteAddress }, "client disconnected with sends pending");
     });
-  }
+  });
 
   // Identical live subscriptions share one execution (src/graphql/shared-subscriptions.ts).
   const shared = createSharedSubscribe({
@@ -190,18 +195,8 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (ctx, id, payload, errors) => {
-        const key = reqId(ctx, id);
-        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
-          // The client went away with sends pending: every subscription's send fails the same way.
-          // Nobody reads the answer, and a line per subscription would be a log-flood lever.
-          if (!gone.has(ctx)) {
-            gone.add(ctx);
-            log?.debug({ connection: key.slice(0, key.indexOf("/")), subscriptions: Object.keys(ctx.subscriptions).length }, "client disconnected with sends pending");
-          }
-          operations.delete(key);
-          return [];
-        }
         const formatted = errors.map(format);
+        const key = reqId(ctx, id);
         const operation = operations.get(key) ?? payload.operationName ?? "unknown";
         log?.info({ reqId: key, operation, errors: formatted.map((e) => String(e.extensions?.code ?? "UNKNOWN")) }, "subscription error");
         return formatted;
@@ -230,6 +225,27 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
 const FORBIDDEN_ORIGIN_BODY = JSON.stringify({
   errors: [{ message: "this origin may not open a WebSocket here (ALLOWED_ORIGINS)", extensions: { code: "FORBIDDEN" } }],
 });
+
+/**
+ * graphql-ws awaits every send and turns a failed one into an error of its subscription (logged,
+ * then answered on a dead socket). A send that fails because the socket is closed completes
+ * quietly instead; `onLost` counts it.
+ */
+function forgiveSendsAfterClose(socket: WebSocket, onLost: () => void): void {
+  type Callback = (err?: Error) => void;
+  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: Callback) => void;
+  const patched = (data: unknown, options?: object | Callback, cb?: Callback) => {
+    const done = typeof options === "function" ? options : cb;
+    send(data, typeof options === "object" ? options : {}, (err) => {
+      if (err && socket.readyState !== socket.OPEN) {
+        onLost();
+        return done?.();
+      }
+      done?.(err);
+    });
+  };
+  Object.assign(socket, { send: patched });
+}
 
 function checkSubscriptionCost(cost: number, max: number): void {
   if (cost > max) {
