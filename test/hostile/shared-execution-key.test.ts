@@ -33,8 +33,13 @@ describe("shared execution key (hostile)", { timeout: 90_000 }, () => {
       const { startEpoch } = await api.gql(`mutation { startEpoch(topicId: "5") { nonce } }`);
       await api.gql(`mutation($n: NonceV2!) { cancelEpoch(topicId: "5", nonce: $n, reason: "test") { state } }`, { n: startEpoch.nonce });
     }
-    const { transitions } = await api.gql(`{ transitions(topicId: "5", first: 500) { edges { cursor } } }`);
-    const cursors: string[] = transitions.edges.map((e: { cursor: string }) => e.cursor);
+    // The log is read up to its settled horizon: wait until every committed record shows.
+    let cursors: string[] = [];
+    for (const deadline = Date.now() + 15_000; cursors.length < 30; await new Promise((r) => setTimeout(r, 50))) {
+      assert.ok(Date.now() < deadline, `${cursors.length} of 30 transitions listed`);
+      const { transitions } = await api.gql(`{ transitions(topicId: "5", first: 500) { edges { cursor } } }`);
+      cursors = transitions.edges.map((e: { cursor: string }) => e.cursor);
+    }
     assert.equal(cursors.length, 30);
     // Replays everything after the first transition: 29 events, then live.
     const doc = `subscription($after: String = ${JSON.stringify(cursors[0])}) { epochTransitioned(after: $after) { cursor } }`;
