@@ -5,6 +5,7 @@
  * stopped reading (pongs prove only that it writes): either way it is closed with 4413.
  */
 import type { WebSocket, WebSocketServer } from "ws";
+import type { Logger } from "../observability/logger.js";
 
 /** graphql-ws has no close code for this; 4413 mirrors HTTP 413: the client's backlog outgrew its budget. */
 export const SLOW_CONSUMER_CLOSE = 4413;
@@ -46,23 +47,45 @@ export class ConnectionBudget {
   }
 }
 
+export interface Backpressure {
+  /** The budget of an open socket's connection. */
+  budgetOf(socket: WebSocket): ConnectionBudget | undefined;
+  /** Stops the watcher (the server is shutting down). */
+  dispose(): void;
+}
+
 /**
- * One timer for every socket of `wss`: a socket whose `bufferedAmount` stays above `stallBytes`
- * for `stallMs`, or whose connection is over its budget, is handed to `close`.
+ * Budgets every socket of `wss` and watches them all with one timer. A socket whose
+ * `bufferedAmount` stays above `stallBytes` for `stallMs`, or whose connection goes over its budget,
+ * is closed with 4413; `stopSubscriptions` ends its subscriptions at once (dropping their buffers),
+ * and the socket is terminated if the close frame, queued behind everything unsent, has not got
+ * through within another `stallMs`.
  */
-export function watchStalls(
+export function applyBackpressure(
   wss: WebSocketServer,
   limits: BackpressureLimits,
-  budgetOf: (socket: WebSocket) => ConnectionBudget | undefined,
-  close: (socket: WebSocket, why: "stalled" | "over budget") => void,
-): () => void {
+  opts: { stopSubscriptions: (socket: WebSocket) => void; logger?: Logger },
+): Backpressure {
+  const budgets = new WeakMap<WebSocket, ConnectionBudget>();
   const overSince = new WeakMap<WebSocket, number>();
+  const closing = new WeakSet<WebSocket>();
+  const close = (socket: WebSocket, why: "stalled" | "over budget") => {
+    if (closing.has(socket) || socket.readyState !== socket.OPEN) return;
+    closing.add(socket);
+    opts.logger?.info({ why, bufferedAmount: socket.bufferedAmount, code: SLOW_CONSUMER_CLOSE }, "closing a WebSocket whose client is not reading");
+    socket.close(SLOW_CONSUMER_CLOSE, why === "stalled" ? "client stopped reading" : "client backlog over budget");
+    opts.stopSubscriptions(socket);
+    setTimeout(() => socket.terminate(), limits.stallMs).unref();
+  };
+  wss.on("connection", (socket) => {
+    budgets.set(socket, new ConnectionBudget(socket, limits.connectionBytes, () => close(socket, "over budget")));
+  });
   const timer = setInterval(
     () => {
       const now = Date.now();
       for (const socket of wss.clients) {
         if (socket.readyState !== socket.OPEN) continue;
-        budgetOf(socket)?.check();
+        budgets.get(socket)?.check();
         if (socket.bufferedAmount <= limits.stallBytes) {
           overSince.delete(socket);
           continue;
@@ -75,5 +98,5 @@ export function watchStalls(
     Math.max(50, Math.min(1000, limits.stallMs / 4)),
   );
   timer.unref();
-  return () => clearInterval(timer);
+  return { budgetOf: (socket) => budgets.get(socket), dispose: () => clearInterval(timer) };
 }

@@ -24,7 +24,7 @@ import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js"
 import type { RequestGuard } from "./request-guard.js";
 import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
-import { ConnectionBudget, SLOW_CONSUMER_CLOSE, watchStalls, type BackpressureLimits } from "./ws-backpressure.js";
+import { applyBackpressure, type BackpressureLimits, type ConnectionBudget } from "./ws-backpressure.js";
 import { isOriginAllowed } from "./ws-origin.js";
 
 export interface SubscriptionServerOptions {
@@ -74,7 +74,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
     // Refused before the upgrade, so a foreign page never reaches connection_init.
     verifyClient: ({ req }, done) => {
       if (isOriginAllowed(req, allowedOrigins)) return done(true);
-      opts.logger?.info({ origin: req.headers.origin }, "WebSocket refused: origin not allowed");
+      opts.logger?.debug({ origin: req.headers.origin }, "WebSocket refused: origin not allowed");
       done(false, 403, FORBIDDEN_ORIGIN_BODY, { "Content-Type": "application/json" });
     },
   });
@@ -91,26 +91,17 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   const rules = [...specifiedRules, ...queryLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
 
   // What each connection has not taken yet: a budget per socket, one watcher for all of them.
-  const budgets = new WeakMap<WebSocket, ConnectionBudget>();
-  const budgetByContext = new WeakMap<object, ConnectionBudget>();
   const contexts = new WeakMap<WebSocket, WsContext>();
-  const closing = new WeakSet<WebSocket>();
-  const closeSlow = (socket: WebSocket, why: string) => {
-    if (closing.has(socket) || socket.readyState !== socket.OPEN) return;
-    closing.add(socket);
-    log?.info({ why, bufferedAmount: socket.bufferedAmount, code: SLOW_CONSUMER_CLOSE }, "closing a WebSocket whose client is not reading");
-    socket.close(SLOW_CONSUMER_CLOSE, why === "stalled" ? "client stopped reading" : "client backlog over budget");
-    // Its subscriptions stop now and drop their buffers; the socket itself goes once the close
-    // frame had its chance (it waits behind everything unsent).
-    const ctx = contexts.get(socket);
-    for (const sub of Object.values(ctx?.subscriptions ?? {})) void (sub as AsyncIterator<unknown> | null)?.return?.();
-    const bp = opts.backpressure;
-    if (bp) setTimeout(() => socket.terminate(), bp.stallMs).unref();
-  };
-  const bp = opts.backpressure;
-  const stopWatching = bp ? watchStalls(wss, bp, (socket) => budgets.get(socket), closeSlow) : () => {};
+  const budgetByContext = new WeakMap<object, ConnectionBudget>();
+  const backpressure = opts.backpressure
+    ? applyBackpressure(wss, opts.backpressure, {
+        logger: log,
+        stopSubscriptions: (socket) => {
+          for (const sub of Object.values(contexts.get(socket)?.subscriptions ?? {})) void (sub as AsyncIterator<unknown> | null)?.return?.();
+        },
+      })
+    : null;
   wss.on("connection", (socket, request) => {
-    if (bp) budgets.set(socket, new ConnectionBudget(socket, bp.connectionBytes, () => closeSlow(socket, "over budget")));
     // A client gone with sends pending fails each of them; that is no error of the subscriptions
     // (nobody is left to tell), and a line per subscription would be a log-flood lever.
     let told = false;
@@ -190,7 +181,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         operations.set(id, operationName);
         log?.info({ reqId: id, operation: operationName, type: operation.operation }, "subscription started");
         const contextValue = opts.makeContext(caller.principal);
-        const budget = budgets.get(ctx.extra.socket);
+        const budget = backpressure?.budgetOf(ctx.extra.socket);
         if (budget) budgetByContext.set(contextValue, budget);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
@@ -215,7 +206,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   return {
     wss,
     async dispose() {
-      stopWatching();
+      backpressure?.dispose();
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
