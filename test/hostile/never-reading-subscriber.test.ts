@@ -100,8 +100,8 @@ describe("a subscriber that never reads (hostile, real process)", { timeout: 180
     await db?.close();
   });
 
-  async function seeded(): Promise<{ api: ApiProcess; logs: ReturnType<typeof logLines> }> {
-    const api = await spawnApi(db.url, ENV);
+  async function seeded(env: Record<string, string> = {}): Promise<{ api: ApiProcess; logs: ReturnType<typeof logLines> }> {
+    const api = await spawnApi(db.url, { ...ENV, ...env });
     const logs = logLines(api);
     if ((await api.gql(`{ topic(id: "${TOPIC}") { id } }`)).topic === null) {
       await api.gql(`mutation { createTopic(input: { id: "${TOPIC}", epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 }) { id } }`);
@@ -126,6 +126,16 @@ describe("a subscriber that never reads (hostile, real process)", { timeout: 180
     assert.ok(growth < 200 * 1024 * 1024, `server RSS grew by ${Math.round(growth / 1024 / 1024)} MB`);
     // The server serves on.
     assert.equal((await api.gql(`{ topic(id: "${TOPIC}") { id } }`)).topic.id, TOPIC);
+    await api.stop();
+  });
+
+  it("is closed with 4413 as soon as its backlog passes WS_CONNECTION_BUFFER_BYTES, stalled or not", async () => {
+    const { api, logs } = await seeded({ WS_CONNECTION_BUFFER_BYTES: "262144", WS_STALL_MS: "600000" });
+    const client = await neverReading(api);
+    await until("the server to close the socket over budget", () => closingLine(logs) !== undefined, () => cycle(api));
+    assert.equal(closingLine(logs)!.why, "over budget");
+    (client.socket as unknown as { _socket: import("node:net").Socket })._socket.resume();
+    assert.equal((await client.closed).code, 4413);
     await api.stop();
   });
 
