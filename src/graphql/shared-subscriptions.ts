@@ -54,7 +54,7 @@ function rootFields(set: SelectionSetNode, fragments: ReadonlyMap<string, Fragme
   return out;
 }
 
-/** JSON with bigints (Uint64 values) and other non-JSON scalars kept distinct and stable. */
+/** JSON of coerced values: Uint64 values are bigints, which JSON.stringify refuses. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
 }
@@ -64,7 +64,7 @@ function stableJson(value: unknown): string {
  * variables that do not coerce (the execution reports that). Read from the AST and the coerced
  * variables (defaults applied), so `after` given by a variable's default counts as a cursor.
  */
-export function shareKey(args: ExecutionArgs): string | null {
+function shareKey(args: ExecutionArgs): string | null {
   const operation = getOperationAST(args.document, args.operationName);
   if (!operation || operation.operation !== "subscription") return null;
   const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
