@@ -130,12 +130,12 @@ const schema = z.object({
           out.push(item);
           continue;
         }
-        try {
-          out.push(new URL(item).origin);
-        } catch {
-          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not an origin (scheme://host[:port]): ${item}` });
+        const origin = URL.canParse(item) ? new URL(item).origin : "null";
+        if (origin === "null") {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not an origin (http(s)://host[:port]): ${item}` });
           return z.NEVER;
         }
+        out.push(origin);
       }
       return out;
     }),
