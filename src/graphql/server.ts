@@ -133,9 +133,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     maxSubscriptionsPerConnection: opts.subscriptionLimits?.maxPerConnection ?? 100,
     keepAliveMs: opts.subscriptionLimits?.keepAliveMs ?? 12_000,
     bufferLimit: opts.subscriptionLimits?.buffer ?? 1000,
-    bufferBytes: opts.subscriptionLimits?.bufferBytes,
-    subscriptionMaxCost: opts.subscriptionLimits?.maxCost,
-    backpressure: opts.subscriptionLimits?.backpressure,
+    // The config's defaults (src/config/config.ts), so an embedder is bounded too.
+    bufferBytes: opts.subscriptionLimits?.bufferBytes ?? 1024 * 1024,
+    subscriptionMaxCost: opts.subscriptionLimits?.maxCost ?? 200,
+    backpressure: opts.subscriptionLimits?.backpressure ?? { connectionBytes: 8 * 1024 * 1024, stallBytes: 64 * 1024, stallMs: 5000 },
     allowedOrigins: security.allowedOrigins,
     logger,
   });
