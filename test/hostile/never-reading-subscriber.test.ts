@@ -28,7 +28,7 @@ const ENV = {
   SUBSCRIPTION_BUFFER_BYTES: "262144",
   WS_CONNECTION_BUFFER_BYTES: "33554432",
   WS_STALL_BYTES: "65536",
-  WS_STALL_MS: "3000",
+  WS_STALL_MS: "4000",
 };
 
 function rssBytes(pid: number): number {
@@ -50,11 +50,11 @@ function logLines(api: ApiProcess): Array<{ level: number; msg: string; [k: stri
   return lines;
 }
 
-async function until(what: string, ok: () => boolean, tick?: () => Promise<unknown>, ms = 60_000): Promise<void> {
+async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!ok()) {
     assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await (tick ? tick() : new Promise((r) => setTimeout(r, 20)));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -62,6 +62,21 @@ async function until(what: string, ok: () => boolean, tick?: () => Promise<unkno
 async function cycle(api: ApiProcess): Promise<void> {
   const { startEpoch } = await api.gql(`mutation { startEpoch(topicId: "${TOPIC}") { nonce } }`);
   await api.gql(`mutation($n: NonceV2!, $r: String) { cancelEpoch(topicId: "${TOPIC}", nonce: $n, reason: $r) { state } }`, { n: startEpoch.nonce, r: REASON });
+}
+
+/** Commits cycles in the background until `stop()`, which resolves once the last one is done. */
+function producing(api: ApiProcess): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) await cycle(api);
+  })();
+  loop.catch(() => {}); // reported by stop(); a failed test kills the process under it
+  return {
+    stop() {
+      running = false;
+      return loop;
+    },
+  };
 }
 
 interface Reader {
@@ -116,11 +131,13 @@ describe("a subscriber that never reads (hostile, real process)", { timeout: 180
     const before = rssBytes(api.child.pid!);
     const client = await neverReading(api);
     // Events keep coming while it does not read, until the server gives up on it.
-    await until("the server to close the stalled socket", () => closingLine(logs) !== undefined, () => cycle(api));
+    const events = producing(api);
+    await until("the server to close the stalled socket", () => closingLine(logs) !== undefined);
     assert.equal(closingLine(logs)!.code, 4413);
-    // Reading again, it finds the close frame behind its backlog.
+    // Reading again (within WS_STALL_MS), it finds the close frame behind its backlog.
     (client.socket as unknown as { _socket: import("node:net").Socket })._socket.resume();
     const closed = await client.closed;
+    await events.stop();
     assert.equal(closed.code, 4413, `close ${closed.code} ${closed.reason}`);
     const growth = rssBytes(api.child.pid!) - before;
     assert.ok(growth < 200 * 1024 * 1024, `server RSS grew by ${Math.round(growth / 1024 / 1024)} MB`);
@@ -132,21 +149,25 @@ describe("a subscriber that never reads (hostile, real process)", { timeout: 180
   it("is closed with 4413 as soon as its backlog passes WS_CONNECTION_BUFFER_BYTES, stalled or not", async () => {
     const { api, logs } = await seeded({ WS_CONNECTION_BUFFER_BYTES: "262144", WS_STALL_MS: "600000" });
     const client = await neverReading(api);
-    await until("the server to close the socket over budget", () => closingLine(logs) !== undefined, () => cycle(api));
+    const events = producing(api);
+    await until("the server to close the socket over budget", () => closingLine(logs) !== undefined);
     assert.equal(closingLine(logs)!.why, "over budget");
     (client.socket as unknown as { _socket: import("node:net").Socket })._socket.resume();
     assert.equal((await client.closed).code, 4413);
+    await events.stop();
     await api.stop();
   });
 
   it("going away with sends pending is one debug line for the connection, not an error per subscription", async () => {
     const { api, logs } = await seeded();
     const client = await neverReading(api);
-    await until("sends pending on the stalled socket", () => closingLine(logs) !== undefined, () => cycle(api));
+    const events = producing(api);
+    await until("sends pending on the stalled socket", () => closingLine(logs) !== undefined);
     client.stopPongs();
     client.socket.terminate();
     await client.closed;
-    await until("the disconnect line", () => logs.some((l) => l.msg === "client disconnected with sends pending"), undefined, 20_000);
+    await until("the disconnect line", () => logs.some((l) => l.msg === "client disconnected with sends pending"), 20_000);
+    await events.stop();
     // Whatever else is still in flight settles: a few more events, and the process answers.
     for (let i = 0; i < 3; i++) await cycle(api);
     assert.equal(logs.filter((l) => l.msg === "client disconnected with sends pending").length, 1);
