@@ -31,5 +31,6 @@ export async function apiSecurityFromConfig(config: Config): Promise<ApiSecurity
     playground: config.PLAYGROUND,
     trustProxy: config.TRUST_PROXY,
     authOffBanner: config.AUTH_DISABLED,
+    allowedOrigins: config.ALLOWED_ORIGINS,
   };
 }

@@ -83,6 +83,7 @@ const readModel = openWindowCache ?? storeReads;
 const live = await startLiveTransitions(database.url, new PrismaSettledLogReader(prisma), {
   pollIntervalMs: config.FEED_POLL_INTERVAL_MS,
   bufferLimit: config.SUBSCRIPTION_BUFFER,
+  bufferBytes: config.SUBSCRIPTION_BUFFER_BYTES,
   onError: (err) => log.error({ err }, "transition feed read failed; retrying on the next wake-up"),
   log: (msg) => log.warn(msg),
   observer: openWindowCache ? { onNotice: () => openWindowCache.invalidate(), onListening: (up) => openWindowCache.setListening(up) } : undefined,
@@ -111,7 +112,14 @@ const api = await createApiServer({
   metrics,
   readiness,
   security,
-  subscriptionLimits: { maxPerConnection: config.SUBSCRIPTIONS_PER_CONNECTION, keepAliveMs: config.WS_KEEPALIVE_MS, buffer: config.SUBSCRIPTION_BUFFER },
+  subscriptionLimits: {
+    maxPerConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
+    keepAliveMs: config.WS_KEEPALIVE_MS,
+    buffer: config.SUBSCRIPTION_BUFFER,
+    bufferBytes: config.SUBSCRIPTION_BUFFER_BYTES,
+    maxCost: config.SUBSCRIPTION_MAX_COST,
+    backpressure: { connectionBytes: config.WS_CONNECTION_BUFFER_BYTES, stallBytes: config.WS_STALL_BYTES, stallMs: config.WS_STALL_MS },
+  },
   logger: log,
 });
 const { url } = await api.start(config.PORT, config.HOST);

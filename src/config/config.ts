@@ -118,6 +118,36 @@ const schema = z.object({
   // Hostile-input hardening (issue 13): the key pagination and resume cursors are signed with.
   /** HMAC key for cursors (at least 32 characters); unset: a random key per process, cursors die with it. */
   CURSOR_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  // --- Subscriptions within budgets and the WebSocket origin guard (docs/security.md, issue #13).
+  /** Bytes of results buffered per subscriber before it is ended with SUBSCRIBER_TOO_SLOW (besides SUBSCRIPTION_BUFFER events). */
+  SUBSCRIPTION_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+  /** Cost (objects one event may load, as QUERY_MAX_COST counts them) a subscription document may have. */
+  SUBSCRIPTION_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(200),
+  /** Bytes waiting to be sent on one WebSocket (socket buffer plus its subscribers' buffers) before it is closed with 4413. */
+  WS_CONNECTION_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** A WebSocket whose unsent bytes stay above this for WS_STALL_MS is closed with 4413, whatever pongs it sends. */
+  WS_STALL_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(64 * 1024),
+  WS_STALL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Browser origins (scheme://host[:port], comma-separated, or "*") allowed to open a WebSocket besides the API's own. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const out: string[] = [];
+      for (const item of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+        if (item === "*") {
+          out.push(item);
+          continue;
+        }
+        const origin = URL.canParse(item) ? new URL(item).origin : "null";
+        if (origin === "null") {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not an origin (http(s)://host[:port]): ${item}` });
+          return z.NEVER;
+        }
+        out.push(origin);
+      }
+      return out;
+    }),
 });
 
 type Parsed = z.infer<typeof schema>;

@@ -17,6 +17,8 @@ export interface ApiSecurity {
   readonly trustProxy: boolean | number | string;
   /** Authentication is disabled on purpose (AUTH_DISABLED=true): the playground and dashboard show a banner. */
   readonly authOffBanner: boolean;
+  /** Browser origins allowed to open a WebSocket besides the API's own ("*": any). */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** What createApiServer uses for anything not given: open, as the test servers and quickstart want. */
@@ -29,4 +31,5 @@ export const DEFAULT_SECURITY: ApiSecurity = {
   playground: true,
   trustProxy: false,
   authOffBanner: false,
+  allowedOrigins: [],
 };

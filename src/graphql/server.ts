@@ -34,6 +34,7 @@ import { jsonNumberReviver } from "./scalars/float-input.js";
 import { buildApiSchema } from "./schema.js";
 import { DEFAULT_SECURITY, type ApiSecurity } from "./security.js";
 import { attachSubscriptionServer } from "./ws-server.js";
+import type { BackpressureLimits } from "./ws-backpressure.js";
 
 export interface ApiServerOptions {
   readonly config: Pick<Config, "NODE_ENV">;
@@ -52,7 +53,15 @@ export interface ApiServerOptions {
   readonly readiness?: readonly ReadinessCheck[];
   /** Served at /metrics and fed by every request. */
   readonly metrics?: Metrics;
-  readonly subscriptionLimits?: { readonly maxPerConnection: number; readonly keepAliveMs: number; readonly buffer?: number };
+  readonly subscriptionLimits?: {
+    readonly maxPerConnection: number;
+    readonly keepAliveMs: number;
+    readonly buffer?: number;
+    /** Bytes buffered per subscriber, the cost one event may have, and per-connection budgets (ws-server.ts). */
+    readonly bufferBytes?: number;
+    readonly maxCost?: number;
+    readonly backpressure?: BackpressureLimits;
+  };
   /** Auth, query limits, rate limit, body size, introspection, playground; open when omitted. */
   readonly security?: Partial<ApiSecurity>;
 }
@@ -125,6 +134,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     maxSubscriptionsPerConnection: opts.subscriptionLimits?.maxPerConnection ?? 100,
     keepAliveMs: opts.subscriptionLimits?.keepAliveMs ?? 12_000,
     bufferLimit: opts.subscriptionLimits?.buffer ?? 1000,
+    // The config's defaults (src/config/config.ts), so an embedder is bounded too.
+    bufferBytes: opts.subscriptionLimits?.bufferBytes ?? 1024 * 1024,
+    subscriptionMaxCost: opts.subscriptionLimits?.maxCost ?? 200,
+    backpressure: opts.subscriptionLimits?.backpressure ?? { connectionBytes: 8 * 1024 * 1024, stallBytes: 64 * 1024, stallMs: 5000 },
+    allowedOrigins: security.allowedOrigins,
     logger,
   });
   await apollo.start();

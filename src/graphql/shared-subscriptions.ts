@@ -1,62 +1,148 @@
 /**
  * Identical live subscriptions share one execution. A thousand clients subscribed to the same
  * document with the same variables would otherwise make graphql-js resolve every event a thousand
- * times (~60 µs each here): instead one source stream runs per (document, variables) and each
- * result is handed to every member's bounded queue. Only subscriptions without `after` are shared —
- * a replay from a cursor is specific to its subscriber — and a member only ever receives results
- * emitted after it joined, which is exactly what a fresh subscription without `after` receives.
- * Results must not depend on who subscribed (they do not: authorization happens before execution).
+ * times (~60 µs each here): instead one source stream runs per (operation, coerced variables) and
+ * each result is handed to every member's bounded queue. Only subscriptions without `after` are
+ * shared — a replay from a cursor is specific to its subscriber — and a member only ever receives
+ * results emitted after it joined, which is exactly what a fresh subscription without `after`
+ * receives. Results must not depend on who subscribed (they do not: authorization happens before
+ * execution). A member's queue is bounded in events and in bytes, and its bytes count against its
+ * connection's budget (ws-backpressure.ts).
  */
-import { GraphQLError, print, subscribe as graphqlSubscribe, type ExecutionArgs, type ExecutionResult } from "graphql";
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  print,
+  subscribe as graphqlSubscribe,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
 import { SubscriberTooSlowError } from "../pubsub/subscription-errors.js";
 
 type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
 type Subscribe = (args: ExecutionArgs) => Promise<SubscribeResult> | SubscribeResult;
 type Source = AsyncIterableIterator<ExecutionResult>;
 
+/** Where a member's buffered bytes are accounted (its connection). */
+export interface ByteAccount {
+  take(bytes: number): void;
+  give(bytes: number): void;
+}
+
 function isAsyncIterable(x: unknown): x is Source {
   return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
 }
 
-/** The share key, or null when the subscription must run on its own (a replay from a cursor). */
-function shareKey(args: ExecutionArgs): string | null {
-  const text = print(args.document);
-  const vars = args.variableValues ?? {};
-  for (const m of text.matchAll(/(?<!\$)\bafter\s*:\s*(\$(\w+)|[^\s,)]+)/g)) {
-    const variable = m[2];
-    if (variable === undefined) {
-      if (m[1] !== "null") return null; // a literal cursor
-    } else if (vars[variable] !== undefined && vars[variable] !== null) return null;
+/** The root fields an operation selects, through fragments (a subscription has exactly one). */
+function rootFields(set: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): FieldNode[] {
+  const out: FieldNode[] = [];
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) out.push(sel);
+    else if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...rootFields(sel.selectionSet, fragments, seen));
+    else if (!seen.has(sel.name.value)) {
+      seen.add(sel.name.value);
+      const f = fragments.get(sel.name.value);
+      if (f) out.push(...rootFields(f.selectionSet, fragments, seen));
+    }
   }
-  return `${args.operationName ?? ""}\u0000${JSON.stringify(vars)}\u0000${text}`;
+  return out;
+}
+
+/** JSON of coerced values: Uint64 values are bigints, which JSON.stringify refuses. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+}
+
+/**
+ * The share key, or null when the subscription must run on its own: a replay from a cursor, or
+ * variables that do not coerce (the execution reports that). Read from the AST and the coerced
+ * variables (defaults applied), so `after` given by a variable's default counts as a cursor.
+ */
+function shareKey(args: ExecutionArgs): string | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation || operation.operation !== "subscription") return null;
+  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+  if (coerced.errors) return null;
+  const root = args.schema.getSubscriptionType();
+  if (!root) return null;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of args.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  for (const node of rootFields(operation.selectionSet, fragments)) {
+    const def = root.getFields()[node.name.value];
+    if (!def) return null;
+    let values: Record<string, unknown>;
+    try {
+      values = getArgumentValues(def, node, coerced.coerced);
+    } catch {
+      return null; // a bad argument: the execution reports it
+    }
+    if (values.after !== undefined && values.after !== null) return null;
+  }
+  return `${args.operationName ?? ""}\u0000${stableJson(coerced.coerced)}\u0000${print(args.document)}`;
+}
+
+/** Bytes of a result as sent (the JSON graphql-ws writes, less its envelope). */
+function sizeOf(result: ExecutionResult): number {
+  return Buffer.byteLength(JSON.stringify(result));
+}
+
+interface Buffered {
+  readonly result: ExecutionResult;
+  readonly bytes: number;
+}
+
+export interface MemberLimits {
+  /** Results buffered before SUBSCRIBER_TOO_SLOW. */
+  readonly events: number;
+  /** Bytes buffered before SUBSCRIBER_TOO_SLOW (one result is always admitted into an empty buffer). */
+  readonly bytes: number;
 }
 
 class Member implements AsyncIterableIterator<ExecutionResult> {
-  private readonly items: ExecutionResult[] = [];
+  private readonly items: Buffered[] = [];
+  private bytes = 0;
   private waiter: ((r: IteratorResult<ExecutionResult>) => void) | null = null;
   private done = false;
 
   constructor(
-    private readonly limit: number,
+    private readonly limits: MemberLimits,
+    private readonly account: ByteAccount | undefined,
     private readonly leave: (m: Member) => void,
   ) {}
 
-  push(result: ExecutionResult): void {
+  push(result: ExecutionResult, bytes: number): void {
     if (this.done) return;
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
       return w({ value: result, done: false });
     }
-    if (this.items.length >= this.limit) {
+    const full = this.items.length >= this.limits.events || (this.items.length > 0 && this.bytes + bytes > this.limits.bytes);
+    if (full) {
       // Too slow: drop the backlog, tell it once, then end. It resumes with its last cursor.
-      const error = new SubscriberTooSlowError(`subscriber fell ${this.limit} events behind; resubscribe with \`after\` set to the last cursor received`);
-      this.items.length = 0;
-      this.items.push({ data: null, errors: [new GraphQLError(error.message, { originalError: error })] });
+      const error = new SubscriberTooSlowError(
+        `subscriber fell ${this.items.length} events (${this.bytes} bytes) behind; resubscribe with \`after\` set to the last cursor received`,
+      );
+      this.drop();
+      this.items.push({ result: { data: null, errors: [new GraphQLError(error.message, { originalError: error })] }, bytes: 0 });
       this.finish();
       return;
     }
-    this.items.push(result);
+    this.items.push({ result, bytes });
+    this.bytes += bytes;
+    this.account?.take(bytes);
+  }
+
+  private drop(): void {
+    this.items.length = 0;
+    this.account?.give(this.bytes);
+    this.bytes = 0;
   }
 
   /** Ends after the buffered items are taken. */
@@ -72,7 +158,12 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+    const item = this.items.shift();
+    if (item) {
+      this.bytes -= item.bytes;
+      this.account?.give(item.bytes);
+      return Promise.resolve({ value: item.result, done: false });
+    }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.waiter = resolve;
@@ -80,7 +171,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {
-    this.items.length = 0;
+    this.drop();
     this.finish();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -98,8 +189,8 @@ class Group {
     private readonly onEmpty: () => void,
   ) {}
 
-  join(limit: number): Member {
-    const m = new Member(limit, (left) => this.remove(left));
+  join(limits: MemberLimits, account: ByteAccount | undefined): Member {
+    const m = new Member(limits, account, (left) => this.remove(left));
     this.members.add(m);
     return m;
   }
@@ -112,10 +203,13 @@ class Group {
 
   async pump(): Promise<void> {
     try {
-      for await (const result of this.source) for (const m of this.members) m.push(result);
+      for await (const result of this.source) {
+        const bytes = sizeOf(result); // once per result, not per member
+        for (const m of this.members) m.push(result, bytes);
+      }
     } catch (err) {
       const error = err instanceof GraphQLError ? err : new GraphQLError(err instanceof Error ? err.message : String(err), { originalError: err as Error });
-      for (const m of this.members) m.push({ errors: [error] });
+      for (const m of this.members) m.push({ errors: [error] }, 0);
     } finally {
       this.onEmpty();
       for (const m of [...this.members]) m.finish();
@@ -129,8 +223,19 @@ export interface SharedSubscribe {
   readonly groupCount: () => number;
 }
 
-export function createSharedSubscribe(opts: { bufferLimit: number; subscribe?: Subscribe }): SharedSubscribe {
+export interface SharedSubscribeOptions {
+  /** Results buffered per member before SUBSCRIBER_TOO_SLOW. */
+  readonly bufferLimit: number;
+  /** Bytes buffered per member before SUBSCRIBER_TOO_SLOW (default: unbounded). */
+  readonly bufferBytes?: number;
+  /** The account a subscription's buffered bytes are charged to (its connection's budget). */
+  readonly accountOf?: (args: ExecutionArgs) => ByteAccount | undefined;
+  readonly subscribe?: Subscribe;
+}
+
+export function createSharedSubscribe(opts: SharedSubscribeOptions): SharedSubscribe {
   const base: Subscribe = opts.subscribe ?? ((args) => graphqlSubscribe(args));
+  const limits: MemberLimits = { events: opts.bufferLimit, bytes: opts.bufferBytes ?? Number.POSITIVE_INFINITY };
   const groups = new Map<string, Group>();
   // Concurrent first subscribers of one key wait for the same source instead of starting two.
   const starting = new Map<string, Promise<Group | ExecutionResult>>();
@@ -161,7 +266,7 @@ export function createSharedSubscribe(opts: { bufferLimit: number; subscribe?: S
       const key = shareKey(args);
       if (key === null) return base(args);
       const group = await groupFor(key, args);
-      return group instanceof Group ? group.join(opts.bufferLimit) : group;
+      return group instanceof Group ? group.join(limits, opts.accountOf?.(args)) : group;
     },
   };
 }

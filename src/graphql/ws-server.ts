@@ -3,26 +3,32 @@
  * connection_init (`{ authorization: "Bearer …" }`): no or a bad credential closes the socket with
  * 4401, a credential without a usable role with 4403, and a JWT's socket closes (4401) when it
  * expires. Each subscribe is rate-limited, parsed and validated with the same query limits as HTTP
- * and authorized by operation kind. Errors go through the HTTP error formatter; a connection holds
- * a bounded number of subscriptions; keep-alive pings drop dead peers.
+ * and authorized by operation kind; a subscription's cost is what one event may load, against its
+ * own, lower limit. Errors go through the HTTP error formatter; a connection holds a bounded
+ * number of subscriptions; keep-alive pings drop dead peers. A browser Origin other than the API's
+ * own and the allowed ones is refused at the upgrade (HTTP 403), and a client that stops reading
+ * or lets its backlog outgrow its budget is closed with 4413 (ws-backpressure.ts).
  */
 import type http from "node:http";
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { CloseCode, type Context } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import { credentialFromConnectionParams } from "../auth/credentials.js";
 import type { Principal } from "../auth/roles.js";
 import type { ApiContext } from "./context.js";
 import { createSharedSubscribe } from "./shared-subscriptions.js";
-import { isRequestRejection } from "./errors.js";
-import { assertOperationCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
+import { isRequestRejection, QueryTooComplexError } from "./errors.js";
+import { operationCost } from "./query-cost.js";
+import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
 import { checkStringInputs } from "./string-inputs.js";
 import { jsonNumberReviver } from "./scalars/float-input.js";
 import { InvalidInputError } from "../domain/index.js";
 import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
+import { applyBackpressure, type BackpressureLimits, type ConnectionBudget } from "./ws-backpressure.js";
+import { isOriginAllowed } from "./ws-origin.js";
 
 export interface SubscriptionServerOptions {
   readonly path: string;
@@ -35,6 +41,14 @@ export interface SubscriptionServerOptions {
   readonly keepAliveMs: number;
   /** Results buffered per subscriber of a shared execution before SUBSCRIBER_TOO_SLOW. */
   readonly bufferLimit: number;
+  /** Bytes buffered per subscriber of a shared execution before SUBSCRIBER_TOO_SLOW. */
+  readonly bufferBytes?: number;
+  /** Cost one event of a subscription may have (query-cost.ts); the lower of this and limits.maxCost. */
+  readonly subscriptionMaxCost?: number;
+  /** Per-connection byte budget and stall detection; none when omitted. */
+  readonly backpressure?: BackpressureLimits;
+  /** Browser origins allowed besides the API's own ("*": any); a request without Origin always passes. */
+  readonly allowedOrigins?: readonly string[];
   /** Largest WebSocket message accepted (the HTTP body limit). */
   readonly maxPayloadBytes?: number;
   /** A line per subscription started, failed and ended, each with a request id `<connection>/<id>`. */
@@ -55,7 +69,18 @@ const RATE_LIMITED_CLOSE = 4429;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQLSchema, opts: SubscriptionServerOptions): SubscriptionServer {
-  const wss = new WebSocketServer({ server: httpServer, path: opts.path, maxPayload: opts.maxPayloadBytes ?? 1024 * 1024 });
+  const allowedOrigins = opts.allowedOrigins ?? [];
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: opts.path,
+    maxPayload: opts.maxPayloadBytes ?? 1024 * 1024,
+    // Refused before the upgrade, so a foreign page never reaches connection_init.
+    verifyClient: ({ req }, done) => {
+      if (isOriginAllowed(req, allowedOrigins)) return done(true);
+      opts.logger?.debug({ origin: req.headers.origin }, "WebSocket refused: origin not allowed");
+      done(false, 403, FORBIDDEN_ORIGIN_BODY, { "Content-Type": "application/json" });
+    },
+  });
   const format = (e: GraphQLError) => opts.formatError(e.toJSON(), e);
   const principals = new WeakMap<WsContext, { principal: Principal | null; client: string }>();
   const connectionIds = new WeakMap<WsContext, string>();
@@ -68,8 +93,34 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   const log = opts.logger;
   const rules = [...specifiedRules, ...queryLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
 
+  // What each connection has not taken yet: a budget per socket, one watcher for all of them.
+  const contexts = new WeakMap<WebSocket, WsContext>();
+  const budgetByContext = new WeakMap<object, ConnectionBudget>();
+  const backpressure = opts.backpressure
+    ? applyBackpressure(wss, opts.backpressure, {
+        logger: log,
+        stopSubscriptions: (socket) => {
+          for (const sub of Object.values(contexts.get(socket)?.subscriptions ?? {})) void (sub as AsyncIterator<unknown> | null)?.return?.();
+        },
+      })
+    : null;
+  wss.on("connection", (socket, request) => {
+    // A client gone with sends pending fails each of them; that is no error of the subscriptions
+    // (nobody is left to tell), and a line per subscription would be a log-flood lever.
+    let told = false;
+    forgiveSendsAfterClose(socket, () => {
+      if (told) return;
+      told = true;
+      log?.debug({ client: request.socket.remoteAddress }, "client disconnected with sends pending");
+    });
+  });
+
   // Identical live subscriptions share one execution (src/graphql/shared-subscriptions.ts).
-  const shared = createSharedSubscribe({ bufferLimit: opts.bufferLimit });
+  const shared = createSharedSubscribe({
+    bufferLimit: opts.bufferLimit,
+    bufferBytes: opts.bufferBytes,
+    accountOf: (args) => (typeof args.contextValue === "object" && args.contextValue !== null ? budgetByContext.get(args.contextValue) : undefined),
+  });
   const cleanup = useServer(
     {
       schema,
@@ -89,6 +140,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
           if (!principal.role) return closeWith(ctx, CloseCode.Forbidden, "this credential grants no known role");
         }
         principals.set(ctx, { principal, client: principal ? principal.id : `ip:${address}` });
+        contexts.set(ctx.extra.socket, ctx);
         if (principal?.expiresAt != null) closeAtExpiry(ctx, principal.expiresAt);
         return true;
       },
@@ -121,7 +173,12 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         if (!operation) return [new GraphQLError("Unable to identify operation", { extensions: { code: "BAD_USER_INPUT" } })];
         try {
           opts.guard.authorize(caller.principal, operation.operation);
-          assertOperationCost(schema, document, operation, payload.variables, opts.limits.maxCost);
+          // Subscriptions are charged what one event costs, against their own lower limit.
+          const subscription = operation.operation === "subscription";
+          const maxCost = subscription ? Math.min(opts.limits.maxCost, opts.subscriptionMaxCost ?? opts.limits.maxCost) : opts.limits.maxCost;
+          const cost = operationCost(schema, document, operation, payload.variables ?? undefined, { limit: maxCost });
+          if (subscription) checkSubscriptionCost(cost, maxCost);
+          else checkCost(cost, opts.limits);
           checkStringInputs(schema, document, operation, payload.variables);
         } catch (err) {
           if (isRequestRejection(err) || err instanceof InvalidInputError) return [new GraphQLError(err.message, { originalError: err })];
@@ -131,13 +188,10 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         const id = reqId(ctx, subscriptionId);
         operations.set(id, operationName);
         log?.info({ reqId: id, operation: operationName, type: operation.operation }, "subscription started");
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: opts.makeContext(caller.principal),
-        };
+        const contextValue = opts.makeContext(caller.principal);
+        const budget = backpressure?.budgetOf(ctx.extra.socket);
+        if (budget) budgetByContext.set(contextValue, budget);
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (ctx, id, payload, errors) => {
         const formatted = errors.map(format);
@@ -160,10 +214,42 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   return {
     wss,
     async dispose() {
+      backpressure?.dispose();
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+const FORBIDDEN_ORIGIN_BODY = JSON.stringify({
+  errors: [{ message: "this origin may not open a WebSocket here (ALLOWED_ORIGINS)", extensions: { code: "FORBIDDEN" } }],
+});
+
+/**
+ * graphql-ws awaits every send and turns a failed one into an error of its subscription (logged,
+ * then answered on a dead socket). A send that fails because the socket is closed completes
+ * quietly instead; `onLost` counts it.
+ */
+function forgiveSendsAfterClose(socket: WebSocket, onLost: () => void): void {
+  type Callback = (err?: Error) => void;
+  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: Callback) => void;
+  const patched = (data: unknown, options?: object | Callback, cb?: Callback) => {
+    const done = typeof options === "function" ? options : cb;
+    send(data, typeof options === "object" ? options : {}, (err) => {
+      if (err && socket.readyState !== socket.OPEN) {
+        onLost();
+        return done?.();
+      }
+      done?.(err);
+    });
+  };
+  Object.assign(socket, { send: patched });
+}
+
+function checkSubscriptionCost(cost: number, max: number): void {
+  if (cost > max) {
+    throw new QueryTooComplexError(`Subscription cost limit of ${max} per event exceeded, found at least ${cost} (objects one event may load; lower \`first\` or nest fewer connections).`);
+  }
 }
 
 function closeWith(ctx: WsContext, code: number, reason: string): false {

@@ -1,6 +1,7 @@
 /**
- * An async-iterable queue with a hard size limit: a consumer that falls behind gets its iterator
- * ended with an error instead of growing the server's memory without bound.
+ * An async-iterable queue with a hard size limit, in items and optionally in bytes: a consumer
+ * that falls behind gets its iterator ended with an error instead of growing the server's memory
+ * without bound.
  */
 export class QueueOverflowError extends Error {
   readonly code = "SUBSCRIBER_TOO_SLOW";
@@ -10,8 +11,15 @@ export class QueueOverflowError extends Error {
   }
 }
 
+/** A byte bound: `sizeOf` estimates an item's bytes; one item is always admitted into an empty queue. */
+export interface ByteBound<T> {
+  readonly max: number;
+  readonly sizeOf: (item: T) => number;
+}
+
 export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: T[] = [];
+  private bytes = 0;
   private waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | null = null;
   private ended = false;
   private failure: unknown = null;
@@ -19,6 +27,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   constructor(
     private readonly limit: number,
     private readonly onReturn: () => void = () => {},
+    private readonly byteBound?: ByteBound<T>,
   ) {}
 
   get size(): number {
@@ -38,11 +47,13 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
       w.resolve({ value: item, done: false });
       return true;
     }
-    if (this.items.length >= this.limit) {
-      this.fail(new QueueOverflowError(this.limit));
+    const bytes = this.byteBound?.sizeOf(item) ?? 0;
+    if (this.items.length >= this.limit || (this.byteBound && this.items.length > 0 && this.bytes + bytes > this.byteBound.max)) {
+      this.fail(new QueueOverflowError(this.items.length));
       return false;
     }
     this.items.push(item);
+    this.bytes += bytes;
     return true;
   }
 
@@ -50,7 +61,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   fail(error: unknown): void {
     if (this.closed) return;
     this.failure = error;
-    this.items.length = 0; // the consumer resumes from its cursor; buffered items would only delay it
+    this.clear(); // the consumer resumes from its cursor; buffered items would only delay it
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
@@ -70,8 +81,17 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.onReturn();
   }
 
+  private clear(): void {
+    this.items.length = 0;
+    this.bytes = 0;
+  }
+
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+    if (this.items.length > 0) {
+      const item = this.items.shift()!;
+      if (this.byteBound) this.bytes -= this.byteBound.sizeOf(item);
+      return Promise.resolve({ value: item, done: false });
+    }
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
@@ -80,7 +100,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   }
 
   return(): Promise<IteratorResult<T>> {
-    this.items.length = 0;
+    this.clear();
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }

@@ -21,6 +21,8 @@ export interface FeedOptions {
   readonly pollIntervalMs: number;
   /** Events buffered per subscriber before it is closed as too slow. */
   readonly bufferLimit: number;
+  /** Bytes (estimated, see recordBytes) buffered per subscriber before it is closed as too slow. */
+  readonly bufferBytes?: number;
   readonly batchSize?: number;
   readonly onError?: (error: unknown) => void;
 }
@@ -29,6 +31,11 @@ export function comparePositions(a: LogPosition, b: LogPosition): number {
   if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
   return 0;
+}
+
+/** A record's weight in a subscriber's buffer: its fixed fields plus its free-text reason. */
+function recordBytes(r: TransitionLogRecord): number {
+  return 256 + 2 * (r.reason?.length ?? 0);
 }
 
 function positionOf(r: TransitionLogRecord): LogPosition {
@@ -142,7 +149,11 @@ export class TransitionFeed {
     const sub: Subscriber = {
       filter,
       cursor: after,
-      queue: new BoundedQueue<TransitionLogRecord>(this.options.bufferLimit, () => this.live.delete(sub)),
+      queue: new BoundedQueue<TransitionLogRecord>(
+        this.options.bufferLimit,
+        () => this.live.delete(sub),
+        this.options.bufferBytes === undefined ? undefined : { max: this.options.bufferBytes, sizeOf: recordBytes },
+      ),
     };
     if (after === null) {
       sub.cursor = this.headPos;

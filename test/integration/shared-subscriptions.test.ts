@@ -108,4 +108,37 @@ describe("shared subscription executions", async () => {
     await fast.return!();
     feed.stop();
   });
+
+  it("bounds a member's buffer in bytes too, and charges its bytes to its connection's account until taken", async () => {
+    const { feed, append } = memoryFeed();
+    await feed.start();
+    let held = 0;
+    const account = { take: (n: number) => void (held += n), give: (n: number) => void (held -= n) };
+    // Each result is ~120 bytes of JSON: two fit in 300 bytes, the third does not.
+    const shared = createSharedSubscribe({ bufferLimit: 1000, bufferBytes: 300, accountOf: () => account });
+    const ctx = () => createContext({} as ReadModel, null, feed);
+    const kept = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
+    await append(1n);
+    await append(1n);
+    assert.ok(held > 0 && held <= 300, `held ${held}`);
+    await next(kept);
+    await next(kept);
+    assert.equal(held, 0, "taken results are given back");
+
+    const slow = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
+    await kept.return!();
+    for (let i = 0; i < 5; i++) await append(1n);
+    assert.equal(held, 0, "the overflow dropped the backlog and gave its bytes back");
+    const results: ExecutionResult[] = [];
+    for (;;) {
+      const r = await slow.next();
+      if (r.done) break;
+      results.push(r.value);
+    }
+    assert.equal(results.length, 1, "only the error is left");
+    assert.equal(results[0]!.errors?.[0]?.originalError?.constructor.name, "SubscriberTooSlowError");
+    assert.match(results[0]!.errors![0]!.message, /fell 2 events \(\d+ bytes\) behind/);
+    assert.equal(held, 0);
+    feed.stop();
+  });
 });
