@@ -43,6 +43,10 @@ describe("lifecycle service", () => {
     const t = await lc.commands.createTopic({ ...settings, id: 77n });
     await assert.rejects(lc.commands.createTopic({ ...settings, id: 77n }), ConflictError);
     await assert.rejects(lc.commands.updateTopic(t.id, { workerSubmissionWindow: 11 }), InvalidTopicSettingsError);
+    // The chain's rule GTL ≥ EL, on create and on the merged settings of an update.
+    await assert.rejects(lc.commands.createTopic({ epochLength: 100, groundTruthLag: 50, workerSubmissionWindow: 10 }), { name: "InvalidTopicSettingsError", field: "groundTruthLag" });
+    await assert.rejects(lc.commands.updateTopic(t.id, { groundTruthLag: 9 }), { name: "InvalidTopicSettingsError", field: "groundTruthLag" });
+    await assert.rejects(lc.commands.updateTopic(t.id, { epochLength: 16 }), { name: "InvalidTopicSettingsError", field: "epochLength" });
     for (const call of [
       () => lc.commands.activateTopic(999n),
       () => lc.commands.deactivateTopic(999n),

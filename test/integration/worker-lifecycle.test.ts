@@ -50,7 +50,7 @@ describe("scheduler worker", () => {
   });
 
   it("runs every activated epoch through the whole lifecycle, on its window times", async () => {
-    const settings = { epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 1 };
+    const settings = { epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 2 };
     const topic = await lc.commands.createTopic({ ...settings, active: true });
     const anchor = topic.activatedAt!.getTime();
     let samples = 0;
@@ -77,7 +77,7 @@ describe("scheduler worker", () => {
   });
 
   it("a worker that dies between close-reputer and complete: its job, released, resumes the epoch with complete", async () => {
-    const topic = await lc.commands.createTopic({ epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 1 });
+    const topic = await lc.commands.createTopic({ epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 2 });
     const epoch = await lc.commands.startEpoch(topic.id);
     await waitFor("reputer window open", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.REPUTER_SUBMISSION);
     // Play a worker that claimed the close-reputer job, committed the close and died before running
@@ -100,7 +100,7 @@ describe("scheduler worker", () => {
   });
 
   it("cancelling mid-way stops every later transition of that epoch", async () => {
-    const topic = await lc.commands.createTopic({ epochLength: 3, workerSubmissionWindow: 1, groundTruthLag: 2 });
+    const topic = await lc.commands.createTopic({ epochLength: 3, workerSubmissionWindow: 1, groundTruthLag: 3 });
     const epoch = await lc.commands.startEpoch(topic.id);
     await waitFor("worker window closed", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.WAITING_GROUND_TRUTH);
     await lc.commands.cancelEpoch(epoch, "test");
