@@ -25,28 +25,46 @@ describe("scheduler worker", () => {
   const quiet = (topicId: bigint) =>
     waitFor("no pending or running job of the topic", async () => (await pendingJobs(db)).every((j) => j.payload.topicId !== `${topicId}`));
 
-  it("catches up after downtime: overdue steps run in order, only the current periodic epoch starts", async () => {
-    const settings = { epochLength: 1, workerSubmissionWindow: 1, groundTruthLag: 1 };
+  it("catches up after downtime: overdue steps run in order; the current period starts when the worker runs, with a full worker window, and the schedule re-anchors", async () => {
+    const settings = { epochLength: 3, workerSubmissionWindow: 1, groundTruthLag: 3 };
+    const el = settings.epochLength * 1000;
     const topic = await lc.commands.createTopic({ ...settings, active: true });
     const anchor = topic.activatedAt!.getTime();
-    await sleep(3500); // no worker: every step of epoch 0 and periodic starts 1–3 fall due
+    // No worker: epoch 0's steps and the periodic starts at +3 s and +6 s fall due. The worker comes
+    // back 1.5 s past the +6 s instant (beyond START_LATE_TOLERANCE_MS, 1 s) and well before +9 s.
+    await sleep(anchor + 2 * el + 1500 - Date.now());
     const startedAt = Date.now();
     worker = await startTestWorker(db, lc);
     const [first] = await epochsOf(topic.id);
     await waitFor("epoch 0 completed", async () => (await lc.store.epochs.get(db.prisma, first!))?.state === EpochState.COMPLETED);
-    await waitFor("a periodic epoch", async () => (await epochsOf(topic.id)).length >= 2);
+    await waitFor("the catch-up epoch and the one after it", async () => (await epochsOf(topic.id)).length >= 3);
     await lc.commands.deactivateTopic(topic.id);
     await quiet(topic.id);
 
     const epochs = await epochsOf(topic.id);
-    const offsets = epochs.map((e) => (e.windows.workerOpenAt - anchor) / 1000);
-    assert.equal(offsets[0], 0);
-    const k = offsets[1]!;
-    assert.ok(Number.isInteger(k) && k >= 3, `missed periodic starts are skipped, not replayed (second start at +${k} s)`);
-    assert.deepEqual(offsets.slice(1), offsets.slice(1).map((_, i) => k + i), "then one start per epochLength, aligned");
-    const log = await epochLog(lc, topic.id, first!.nonce);
-    assertLifecycleLog((await lc.store.epochs.get(db.prisma, first!))!, log, { openedByApi: true });
-    assert.ok(log.slice(1).every((r) => r.at.getTime() >= startedAt), "overdue steps ran once the worker was back");
+    assert.equal(epochs[0]!.windows.workerOpenAt, anchor);
+    const catchUp = epochs[1]!;
+    const w = catchUp.windows;
+    // Not the aligned instant in the past (+6 s, whose worker window [6 s, 7 s] was over): it starts
+    // when the worker ran, so its whole worker window lies after that and lasts workerSubmissionWindow.
+    assert.ok(w.workerOpenAt >= startedAt, `the catch-up epoch starts when the worker ran (+${(w.workerOpenAt - anchor) / 1000} s, worker back at +${(startedAt - anchor) / 1000} s)`);
+    assert.equal(w.workerCloseAt - w.workerOpenAt, settings.workerSubmissionWindow * 1000);
+    assert.deepEqual(w, computeWindows(settings, w.workerOpenAt), "full windows from its actual start");
+    const log = await epochLog(lc, topic.id, catchUp.nonce);
+    assertLifecycleLog(catchUp, log, { openedByApi: false });
+    const opened = log.find((r) => r.transition === EpochTransition.OPEN_WORKER_WINDOW)!;
+    const closed = log.find((r) => r.transition === EpochTransition.CLOSE_WORKER_WINDOW);
+    assert.ok(opened.at.getTime() >= startedAt);
+    assert.ok(closed && closed.at.getTime() >= startedAt + settings.workerSubmissionWindow * 1000, "the worker window closed no earlier than workerSubmissionWindow after the worker was back");
+    // The skipped period (+3 s) is counted; the schedule re-anchored at the catch-up start, so the
+    // next start is one epochLength after it (on time, no drift).
+    const topicNow = (await lc.store.topics.get(db.prisma, topic.id))!;
+    assert.equal(topicNow.missedStarts, Math.floor((w.workerOpenAt - anchor) / el) - 1);
+    assert.ok(topicNow.missedStarts >= 1);
+    assert.deepEqual(epochs.slice(1).map((e) => e.windows.workerOpenAt - w.workerOpenAt), epochs.slice(1).map((_, i) => i * el));
+    const logFirst = await epochLog(lc, topic.id, first!.nonce);
+    assertLifecycleLog((await lc.store.epochs.get(db.prisma, first!))!, logFirst, { openedByApi: true });
+    assert.ok(logFirst.slice(1).every((r) => r.at.getTime() >= startedAt), "overdue steps ran once the worker was back");
   });
 
   it("runs every activated epoch through the whole lifecycle, on its window times", async () => {
