@@ -127,4 +127,33 @@ describe("scheduler worker", () => {
     const log = await epochLog(lc, topic.id, epoch.nonce);
     assert.deepEqual(log.map((r) => r.transition), [EpochTransition.OPEN_WORKER_WINDOW, EpochTransition.CLOSE_WORKER_WINDOW, EpochTransition.CANCEL]);
   });
+
+  it("a worker stopped past a start instant: on time the starts stay on the grid; back late, the catch-up epoch starts when it runs", async () => {
+    const settings = { epochLength: 3, workerSubmissionWindow: 1, groundTruthLag: 3 };
+    const el = settings.epochLength * 1000;
+    const topic = await lc.commands.createTopic({ ...settings, active: true });
+    const anchor = topic.activatedAt!.getTime();
+    await waitFor("the periodic start at +3 s", async () => (await epochsOf(topic.id)).length >= 2);
+    await worker!.stop();
+    worker = undefined;
+    const onTime = (await epochsOf(topic.id))[1]!;
+    assert.equal(onTime.windows.workerOpenAt, anchor + el, "on time: exactly on the grid");
+    // Down past +6 s and +9 s; back 1.5 s after +9 s (beyond the 1 s tolerance, well before +12 s).
+    await sleep(anchor + 3 * el + 1500 - Date.now());
+    const restartedAt = Date.now();
+    worker = await startTestWorker(db, lc);
+    await waitFor("the catch-up epoch", async () => (await epochsOf(topic.id)).length >= 3);
+    const catchUp = (await epochsOf(topic.id))[2]!;
+    assert.ok(catchUp.windows.workerOpenAt >= restartedAt, "starts when the worker ran, not at +9 s in the past");
+    assert.deepEqual(catchUp.windows, computeWindows(settings, catchUp.windows.workerOpenAt));
+    const t = (await lc.store.topics.get(db.prisma, topic.id))!;
+    assert.equal(t.missedStarts, Math.floor((catchUp.windows.workerOpenAt - anchor) / el) - 2, "the periods between the on-time start and the catch-up, counted");
+    assert.ok(t.missedStarts >= 1);
+    assert.equal(t.activatedAt?.getTime(), catchUp.windows.workerOpenAt, "the schedule re-anchored at the catch-up start");
+    await lc.commands.deactivateTopic(topic.id);
+    await quiet(topic.id);
+    const epochs = await epochsOf(topic.id);
+    assert.ok(epochs.every((e) => e.state === EpochState.COMPLETED || e.state === EpochState.CANCELLED));
+    assertLifecycleLog((await lc.store.epochs.get(db.prisma, catchUp))!, await epochLog(lc, topic.id, catchUp.nonce), { openedByApi: false });
+  });
 });
