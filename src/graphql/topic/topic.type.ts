@@ -22,7 +22,7 @@ export class Topic {
   @Field(() => Boolean)
   active!: boolean;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: "Reference instant of the periodic starts (epoch n starts at activatedAt + n·epochLength); null while inactive." })
+  @Field(() => DateTimeScalar, { nullable: true, description: "Reference instant of the periodic starts (epoch n starts at activatedAt + n·epochLength); moved by an epochLength change and to the instant a late catch-up start ran; null while inactive." })
   activatedAt!: Date | null;
 
   @Field(() => NonceV2Scalar, { nullable: true, description: "Nonce of the newest epoch, null before the first." })
