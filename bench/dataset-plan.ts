@@ -101,7 +101,7 @@ export class DatasetPlan {
       const last = i === size.topics - 1;
       const epochLength = EPOCH_LENGTHS[Math.floor(rnd() * EPOCH_LENGTHS.length)]!;
       const workerSubmissionWindow = last ? epochLength : Math.max(1, Math.round(epochLength * (0.25 + 0.75 * rnd())));
-      const groundTruthLag = workerSubmissionWindow + Math.floor(rnd() * 2 * epochLength);
+      const groundTruthLag = epochLength + Math.floor(rnd() * 2 * epochLength); // GTL ≥ EL, as the chain requires
       const settings = validateTopicSettings({ epochLength, groundTruthLag, workerSubmissionWindow });
       const count = Math.floor(size.epochs / size.topics) + (i < size.epochs % size.topics ? 1 : 0);
       const regular = this.hasLegacyInit(i, count) ? count - 1 : count;

@@ -63,12 +63,16 @@ export interface LifecycleStorePort<Tx> {
   applyKnown(cmd: TransitionCommand & { readonly current: EpochRecord }, jobs: StepJobChanges, opts?: { readonly notBefore?: number }): Promise<AppliedTransition | null>;
   /** The epoch as committed now, without a lock or transaction. */
   readEpoch(key: EpochKey): Promise<EpochRecord | null>;
-  /** Allocate the next nonce, insert the epoch and open its worker window. */
-  startEpochIn(tx: Tx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch>;
+  /**
+   * Allocate the next nonce, insert the epoch and open its worker window; with `schedule` (a
+   * periodic start), record its change of the topic's schedule in the same transaction.
+   */
+  startEpochIn(tx: Tx, topicId: bigint, startAt: number, source: TransitionSource, schedule?: ScheduleChange): Promise<StartedEpoch>;
   /**
    * The same for a topic read without a lock, in one statement: null (nothing written) when the
    * topic changed since it was read, or (with `anchor`) is no longer active since that activation.
-   * With `notBefore` (ms), the statement waits on the database server until then before writing.
+   * With `notBefore` (ms), the statement waits on the database server until then before writing;
+   * `schedule` is written to the topic by the same statement.
    */
   startEpochIfUnchanged(
     tx: Tx,
@@ -76,7 +80,7 @@ export interface LifecycleStorePort<Tx> {
     startAt: number,
     source: TransitionSource,
     anchor?: number,
-    opts?: { readonly notBefore?: number },
+    opts?: { readonly notBefore?: number; readonly schedule?: ScheduleChange },
   ): Promise<StartedEpoch | null>;
   readonly topics: {
     get(tx: Tx, id: bigint, opts?: { forUpdate?: boolean }): Promise<TopicRecord | null>;
@@ -94,6 +98,14 @@ export interface LifecycleStorePort<Tx> {
     liveKeys(tx: Tx, topicId: bigint): Promise<EpochKey[]>;
     existsStartedAt(tx: Tx, topicId: bigint, startAt: number): Promise<boolean>;
   };
+}
+
+/** What a periodic start changes on its topic, written with its epoch. */
+export interface ScheduleChange {
+  /** The schedule's new anchor (the topic's activatedAt, ms): set when a late start re-anchors. */
+  readonly reanchorAt?: number;
+  /** Periods skipped since the job's one, added to the topic's missedStarts. */
+  readonly missed: number;
 }
 
 /** Where the periodic start of a topic stands: epoch `index` starts at anchor + index·epochLength. */

@@ -49,7 +49,8 @@ export class LifecycleService<Tx> implements LifecycleCommands {
   async updateTopic(id: bigint, patch: Partial<TopicSettings>): Promise<TopicRecord> {
     return this.store.transaction(async (tx) => {
       const topic = await this.lockTopic(tx, id);
-      const settings = validateTopicSettings({ ...pickSettings(topic), ...pickSettings(patch) } as TopicSettings);
+      const changes = pickSettings(patch);
+      const settings = validateTopicSettings({ ...pickSettings(topic), ...changes } as TopicSettings, Object.keys(changes) as (keyof TopicSettings)[]);
       let updated = (await this.store.topics.updateSettings(tx, id, settings))!;
       if (topic.active && topic.activatedAt && settings.epochLength !== topic.epochLength) {
         // Re-anchor the periodic start at the next start already due under the old length, so

@@ -6,6 +6,8 @@ export interface TopicRecord extends TopicSettings {
   readonly active: boolean;
   readonly activatedAt: Date | null;
   readonly lastNonce: bigint | null;
+  /** Periodic starts skipped because no worker ran at their instants. */
+  readonly missedStarts: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

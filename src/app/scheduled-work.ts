@@ -20,7 +20,7 @@ import {
   isTerminal,
   lifecycleSteps,
   periodicStartAt,
-  periodicStartIndex,
+  planPeriodicStart,
   requiredState,
   type EpochWindows,
   type LifecycleStep,
@@ -29,6 +29,9 @@ import {
 import type { Clock } from "./lifecycle-service.js";
 import type { JobSchedulerPort, LifecycleStorePort, PeriodicStart } from "./lifecycle-ports.js";
 import type { EpochKey, EpochRecord, TransitionLogRecord } from "./records.js";
+
+/** START_LATE_TOLERANCE_MS's default. */
+export const DEFAULT_START_LATE_TOLERANCE_MS = 1000;
 
 export type StepOutcome =
   | TaskDecision
@@ -51,7 +54,16 @@ export type StepOutcome =
     };
 
 export type PeriodicOutcome =
-  | { readonly kind: "started" | "already-started"; readonly index: number; readonly missed: number }
+  | {
+      readonly kind: "started" | "already-started";
+      /** The period's index on the job's grid. */
+      readonly index: number;
+      /** Periods this start skipped (0 when it had already happened). */
+      readonly missed: number;
+      /** When the epoch started: its grid instant, or (`late`) when the start ran. */
+      readonly startAt: number;
+      readonly late: boolean;
+    }
   | { readonly kind: "skip"; readonly reason: string };
 
 export interface RunStepOptions {
@@ -103,11 +115,19 @@ export interface ScheduledWorkRunner {
   runPeriodicStart(job: PeriodicStart, opts?: { beforeWrite?: () => Promise<void>; notBefore?: number }): Promise<PeriodicOutcome>;
 }
 
+export interface ScheduledWorkOptions {
+  /** A periodic start later than this (ms) after its instant starts when it runs and re-anchors. */
+  readonly startLateToleranceMs: number;
+  /** Told of periodic starts skipped (after the catch-up start that skipped them committed). */
+  readonly onMissedStarts?: (count: number, topicId: bigint) => void;
+}
+
 export class ScheduledWork<Tx> implements ScheduledWorkRunner {
   constructor(
     private readonly store: LifecycleStorePort<Tx>,
     private readonly jobs: JobSchedulerPort<Tx>,
     private readonly now: Clock = Date.now,
+    private readonly opts: ScheduledWorkOptions = { startLateToleranceMs: DEFAULT_START_LATE_TOLERANCE_MS },
   ) {}
 
   async runStep(key: EpochKey, transition: EpochTransition, opts: RunStepOptions = {}): Promise<StepOutcome> {
@@ -169,36 +189,53 @@ export class ScheduledWork<Tx> implements ScheduledWorkRunner {
   }
 
   /**
-   * Catch-up policy: after downtime only the current period's epoch is started (at its aligned
-   * instant, possibly in the past); the missed ones are skipped, not started in a burst.
+   * Catch-up policy (src/domain/periodic-start.ts): a start running at most `startLateToleranceMs`
+   * after its instant starts on the grid (no drift); one running later (after downtime) starts the
+   * current period's epoch at the instant it runs, with full windows, and re-anchors the schedule
+   * there (the topic's activatedAt; the next start one epochLength later). The periods whose
+   * instants passed meanwhile are skipped, not started in a burst, and counted on the topic
+   * (missedStarts) by the same write that starts the epoch.
+   *
+   * Idempotent: a re-run after a crash finds the epoch of its period started at the grid instant,
+   * or the topic re-anchored by the late start (the job's anchor is then stale).
    *
    * The first attempt reads the topic without a lock and writes the epoch in one statement that
    * checks the topic is unchanged, so a worker can prepare it ahead of the instant (`beforeWrite`)
    * without holding a row lock; if the topic changed meanwhile, the second attempt locks it.
    */
-  runPeriodicStart(job: PeriodicStart, opts: { beforeWrite?: () => Promise<void>; notBefore?: number } = {}): Promise<PeriodicOutcome> {
+  async runPeriodicStart(job: PeriodicStart, opts: { beforeWrite?: () => Promise<void>; notBefore?: number } = {}): Promise<PeriodicOutcome> {
+    const outcome = await this.startPeriodic(job, opts);
+    // Committed: counted once, by the start that skipped them.
+    if (outcome.kind === "started" && outcome.missed > 0) this.opts.onMissedStarts?.(outcome.missed, job.topicId);
+    return outcome;
+  }
+
+  private startPeriodic(job: PeriodicStart, opts: { beforeWrite?: () => Promise<void>; notBefore?: number }): Promise<PeriodicOutcome> {
     return this.store.transaction(async (tx): Promise<PeriodicOutcome> => {
       for (const locked of [false, true]) {
         const topic = await this.store.topics.get(tx, job.topicId, { forUpdate: locked });
         if (!topic) return { kind: "skip", reason: "topic not found" };
-        // A job from an earlier activation (or one left by a deactivation) does nothing.
+        // A job from an earlier activation or schedule (or one left by a deactivation) does nothing.
         if (!topic.active || topic.activatedAt?.getTime() !== job.anchor) return { kind: "skip", reason: "stale periodic start" };
-        const index = Math.max(job.index, periodicStartIndex(topic, job.anchor, this.now()));
-        const startAt = periodicStartAt(topic, job.anchor, index);
-        // Idempotent: a re-run after a crash finds the epoch of this instant already started.
-        const already = await this.store.epochs.existsStartedAt(tx, topic.id, startAt);
-        if (!already) {
-          // Waited for already when the first attempt got here and found the topic changed.
-          if (!locked) await opts.beforeWrite?.();
-          const started = locked
-            ? await this.store.startEpochIn(tx, topic.id, startAt, TransitionSource.SCHEDULER)
-            : await this.store.startEpochIfUnchanged(tx, topic, startAt, TransitionSource.SCHEDULER, job.anchor, { notBefore: opts.notBefore });
-          if (!started) continue;
-          await queueNextStep(this.jobs, tx, started.epoch);
+        const plan = planPeriodicStart(topic, job.anchor, job.index, this.now(), this.opts.startLateToleranceMs);
+        const already = await this.store.epochs.existsStartedAt(tx, topic.id, plan.gridAt);
+        if (already) {
+          // Started on the grid by an earlier run of this job: keep that run's schedule.
+          const next = { topicId: topic.id, anchor: job.anchor, index: plan.index + 1 };
+          await this.jobs.schedulePeriodicStart(tx, next, periodicStartAt(topic, job.anchor, next.index));
+          return { kind: "already-started", index: plan.index, missed: 0, startAt: plan.gridAt, late: false };
         }
-        const next = { topicId: topic.id, anchor: job.anchor, index: index + 1 };
-        await this.jobs.schedulePeriodicStart(tx, next, periodicStartAt(topic, job.anchor, next.index));
-        return { kind: already ? "already-started" : "started", index, missed: index - job.index };
+        const schedule = { missed: plan.missed, reanchorAt: plan.late ? plan.startAt : undefined };
+        // Waited for already when the first attempt got here and found the topic changed.
+        if (!locked) await opts.beforeWrite?.();
+        const started = locked
+          ? await this.store.startEpochIn(tx, topic.id, plan.startAt, TransitionSource.SCHEDULER, schedule)
+          : await this.store.startEpochIfUnchanged(tx, topic, plan.startAt, TransitionSource.SCHEDULER, job.anchor, { notBefore: opts.notBefore, schedule });
+        if (!started) continue;
+        await queueNextStep(this.jobs, tx, started.epoch);
+        const next = { topicId: topic.id, anchor: plan.next.anchor, index: plan.next.index };
+        await this.jobs.schedulePeriodicStart(tx, next, plan.next.at);
+        return { kind: "started", index: plan.index, missed: plan.missed, startAt: plan.startAt, late: plan.late };
       }
       throw new Error("unreachable: the locked attempt always decides");
     });

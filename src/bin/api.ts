@@ -92,10 +92,16 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
 const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
 const countTransitions = transitionMetrics(metrics);
 // Our own commits drop cached pages before the mutation answers, without waiting for the notice.
-const lifecycle = createLifecycle(prisma, config, Date.now, (records) => {
-  openWindowCache?.invalidate();
-  countTransitions(records);
-});
+const lifecycle = createLifecycle(
+  prisma,
+  config,
+  Date.now,
+  (records) => {
+    openWindowCache?.invalidate();
+    countTransitions(records);
+  },
+  (n) => metrics.missedStarts.inc(n),
+);
 // It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
 const worker = config.RUN_WORKER ? await startLifecycleWorker(config, database.url, lifecycle) : null;
 const readiness: ReadinessCheck[] = [migrationsCheck(prisma)];

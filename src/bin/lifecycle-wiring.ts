@@ -3,7 +3,7 @@
  * store and the graphile-worker job scheduler, and a scheduler worker built from the config.
  */
 import { LifecycleService } from "../app/lifecycle-service.js";
-import { ScheduledWork } from "../app/scheduled-work.js";
+import { DEFAULT_START_LATE_TOLERANCE_MS, ScheduledWork, type ScheduledWorkOptions } from "../app/scheduled-work.js";
 import type { Config } from "../config/config.js";
 import { LifecycleStore, type CommitObserver } from "../db/lifecycle-store.js";
 import type { Db, DbTx } from "../db/prisma-client.js";
@@ -19,13 +19,18 @@ export interface Lifecycle {
 
 export function createLifecycle(
   prisma: Db,
-  config: Pick<Config, "WORKER_LEAD_MS">,
+  config: Pick<Config, "WORKER_LEAD_MS"> & Partial<Pick<Config, "START_LATE_TOLERANCE_MS">>,
   now: () => number = Date.now,
   onCommitted?: CommitObserver,
+  onMissedStarts?: ScheduledWorkOptions["onMissedStarts"],
 ): Lifecycle {
   const jobs = new PgJobScheduler({ leadMs: config.WORKER_LEAD_MS });
   const store = new LifecycleStore(prisma, onCommitted, jobs);
-  return { commands: new LifecycleService(store, jobs, now), work: new ScheduledWork(store, jobs, now) };
+  const work = new ScheduledWork(store, jobs, now, {
+    startLateToleranceMs: config.START_LATE_TOLERANCE_MS ?? DEFAULT_START_LATE_TOLERANCE_MS,
+    onMissedStarts,
+  });
+  return { commands: new LifecycleService(store, jobs, now), work };
 }
 
 /** Start a scheduler worker with the config's WORKER_* settings; `stop()` it on shutdown. */

@@ -40,7 +40,7 @@ await prepareDatabase(url);
 const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
 const metrics = createProcessMetrics(prisma, { pool });
 // It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
-const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config, Date.now, transitionMetrics(metrics)));
+const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config, Date.now, transitionMetrics(metrics), (n) => metrics.missedStarts.inc(n)));
 const ops = await startOpsServer({
   port: config.WORKER_PORT,
   host: config.HOST,

@@ -34,6 +34,12 @@ const schema = z.object({
   WORKER_ORPHAN_GRACE_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
   /** A lifecycle step whose prerequisite has not happened yet runs again after this delay (ms). */
   WORKER_WAIT_RETRY_MS: z.coerce.number().int().min(10).max(60000).default(250),
+  // --- Periodic start catch-up (docs/architecture.md).
+  /**
+   * A periodic start running later than this (ms) after its instant starts its epoch when it runs,
+   * with full windows, and re-anchors the topic's schedule there; within it, starts stay on the grid.
+   */
+  START_LATE_TOLERANCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   /** Port of the standalone worker's /healthz, /readyz and /metrics (0 picks a free one). */
   WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Connections in the API process's database pool. */

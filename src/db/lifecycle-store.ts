@@ -8,6 +8,7 @@ import type {
   AppliedTransition,
   FollowUp as PortFollowUp,
   LifecycleStorePort,
+  ScheduleChange,
   StartedEpoch,
   StepJobChanges,
   TransitionCommand,
@@ -28,7 +29,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import { PgJobScheduler } from "../jobs/job-scheduler.js";
 import { EpochRepository } from "./epoch-repository.js";
 import type { Db, DbTx } from "./prisma-client.js";
-import { TopicRepository } from "./topic-repository.js";
+import { TopicRepository, withSchedule } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
 import { TransitionWrites } from "./transition-writes.js";
 
@@ -175,8 +176,8 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
   }
 
   /** The same, inside a transaction the caller already holds. */
-  async startEpochIn(tx: DbTx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch> {
-    const allocated = await this.topics.allocateNonce(tx, topicId);
+  async startEpochIn(tx: DbTx, topicId: bigint, startAt: number, source: TransitionSource, schedule?: ScheduleChange): Promise<StartedEpoch> {
+    const allocated = await this.topics.allocateNonce(tx, topicId, schedule);
     if (!allocated) throw new NotFoundError(`topic ${topicId} not found`);
     const { topic, nonce } = allocated;
     const windows = computeWindows(topic, startAt);
@@ -203,7 +204,7 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
     startAt: number,
     source: TransitionSource,
     anchor?: number,
-    opts: { readonly notBefore?: number } = {},
+    opts: { readonly notBefore?: number; readonly schedule?: ScheduleChange } = {},
   ): Promise<StartedEpoch | null> {
     const nonce = nextNonce(topic.lastNonce);
     const windows = computeWindows(topic, startAt);
@@ -220,9 +221,10 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
         source,
       },
       opts.notBefore === undefined ? undefined : { notBefore: new Date(opts.notBefore), maxWaitMs: MAX_SERVER_WAIT_MS },
+      opts.schedule,
     );
     if (!written) return null;
     this.remember(tx, written.record);
-    return { topic: { ...topic, lastNonce: nonce }, epoch: written.epoch, records: [written.record] };
+    return { topic: withSchedule({ ...topic, lastNonce: nonce }, opts.schedule), epoch: written.epoch, records: [written.record] };
   }
 }

@@ -11,6 +11,7 @@ export interface TopicRow {
   active: boolean;
   activated_at: Date | null;
   last_nonce: bigint | null;
+  missed_starts: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -51,6 +52,7 @@ export function toTopicRecord(r: TopicRow): TopicRecord {
     active: r.active,
     activatedAt: r.activated_at,
     lastNonce: r.last_nonce === null ? null : fromStored(r.last_nonce),
+    missedStarts: r.missed_starts,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

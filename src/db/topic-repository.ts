@@ -1,3 +1,4 @@
+import type { ScheduleChange } from "../app/lifecycle-ports.js";
 import type { TopicRecord } from "../app/records.js";
 import { ConflictError, UINT64_MAX, nextNonce, type TopicSettings } from "../domain/index.js";
 import { Prisma } from "../generated/prisma/client.js";
@@ -74,12 +75,12 @@ export class TopicRepository {
    * Allocate the topic's next nonce from its persisted counter (row-locked until the caller's
    * transaction ends), so nonces are never reused, even across restarts. Null when no such topic.
    */
-  async allocateNonce(db: DbTx, id: bigint): Promise<{ topic: TopicRecord; nonce: bigint } | null> {
+  async allocateNonce(db: DbTx, id: bigint, schedule?: ScheduleChange): Promise<{ topic: TopicRecord; nonce: bigint } | null> {
     const topic = await this.get(db, id, { forUpdate: true });
     if (!topic) return null;
     const nonce = nextNonce(topic.lastNonce);
-    await db.$executeRaw`UPDATE topic SET last_nonce = ${toStored(nonce)} WHERE id = ${toStored(id)}`;
-    return { topic: { ...topic, lastNonce: nonce }, nonce };
+    await db.$executeRaw`UPDATE topic SET last_nonce = ${toStored(nonce)}, ${scheduleAssignments(schedule)} WHERE id = ${toStored(id)}`;
+    return { topic: withSchedule({ ...topic, lastNonce: nonce }, schedule), nonce };
   }
 
   /** Topics by id ascending, keyset after `afterId`. */
@@ -97,4 +98,20 @@ export class TopicRepository {
     const rows = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM topic ${where}`;
     return Number(rows[0]?.n ?? 0n);
   }
+}
+
+/** SET-list assignments recording a periodic start's schedule change (none: the columns as they are). */
+export function scheduleAssignments(schedule: ScheduleChange | undefined): Prisma.Sql {
+  const reanchor = schedule?.reanchorAt === undefined ? null : new Date(schedule.reanchorAt);
+  return Prisma.sql`activated_at = coalesce(${reanchor}::timestamptz, activated_at), missed_starts = missed_starts + ${schedule?.missed ?? 0}::int`;
+}
+
+/** The topic record after `schedule` was written. */
+export function withSchedule(topic: TopicRecord, schedule: ScheduleChange | undefined): TopicRecord {
+  if (!schedule) return topic;
+  return {
+    ...topic,
+    activatedAt: schedule.reanchorAt === undefined ? topic.activatedAt : new Date(schedule.reanchorAt),
+    missedStarts: topic.missedStarts + schedule.missed,
+  };
 }

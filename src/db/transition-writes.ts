@@ -11,6 +11,8 @@ import type { DbTx } from "./prisma-client.js";
 import { toEpochRecord, toTransitionLogRecord, type EpochRow, type TransitionRow } from "./row-mappers.js";
 import { toStored } from "./uint64-column.js";
 import { epochLockKey } from "./epoch-lock.js";
+import { scheduleAssignments } from "./topic-repository.js";
+import type { ScheduleChange } from "../app/lifecycle-ports.js";
 
 export interface LoggedChange {
   readonly transition: EpochTransition;
@@ -104,8 +106,9 @@ export class TransitionWrites {
    * Start an epoch in one statement: take the nonce from the topic's counter by compare-and-set
    * (on the counter and `updated_at`, which every settings or activation change moves, and on the
    * activation `anchor` when given), insert the epoch already past INIT with its version counting
-   * that first transition (what inserting in INIT and then applying it leaves), and log it. Null
-   * (nothing written) when the topic changed since the caller read it.
+   * that first transition (what inserting in INIT and then applying it leaves), and log it; a
+   * periodic start's `schedule` change (re-anchor, skipped periods) goes in the topic's UPDATE.
+   * Null (nothing written) when the topic changed since the caller read it.
    */
   async start(
     db: DbTx,
@@ -113,6 +116,7 @@ export class TransitionWrites {
     epoch: { nonce: bigint; windows: EpochWindows },
     change: LoggedChange,
     wait?: { readonly notBefore: Date; readonly maxWaitMs: number },
+    schedule?: ScheduleChange,
   ): Promise<WrittenTransition | null> {
     if (change.from !== EpochState.INIT) throw new Error("an epoch starts from INIT");
     const w = epoch.windows;
@@ -124,7 +128,7 @@ export class TransitionWrites {
     const anchor = expected.anchor ?? null;
     const rows = await db.$queryRaw<JoinedRow[]>`
       WITH ${waited} t AS (
-        UPDATE topic SET last_nonce = ${toStored(epoch.nonce)}::bigint
+        UPDATE topic SET last_nonce = ${toStored(epoch.nonce)}::bigint, ${scheduleAssignments(schedule)}
         WHERE id = ${toStored(expected.topicId)}::bigint
           AND last_nonce IS NOT DISTINCT FROM ${expected.lastNonce === null ? null : toStored(expected.lastNonce)}::bigint
           AND updated_at = ${expected.updatedAt}::timestamptz

@@ -42,3 +42,6 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   readonly code = "CONFLICT" as const;
 }
+
+/** A topic's nonce counter is at the largest payload (2^56 − 1): no next nonce exists. */
+export class NonceCounterExhaustedError extends ConflictError {}

@@ -7,3 +7,4 @@ export * from "./transitions.js";
 export * from "./topic-settings.js";
 export * from "./windows.js";
 export * from "./schedule.js";
+export * from "./periodic-start.js";

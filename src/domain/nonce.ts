@@ -1,4 +1,4 @@
-import { InvalidNonceError } from "./errors.js";
+import { InvalidNonceError, NonceCounterExhaustedError } from "./errors.js";
 import { UINT64_MAX } from "./uint64.js";
 
 /**
@@ -59,20 +59,17 @@ export function formatNonce(nonce: NonceV2): string {
 export const FIRST_NONCE: NonceV2 = makeNonce(COUNTER_VERSION, 1n);
 
 /**
- * The nonce after `previous` (or the first one when there is none): always version 1 and the next
- * payload, so allocation is strictly increasing whatever version the previous nonce had.
+ * The nonce after `previous` (or the first one when there is none), as the chain computes it:
+ * always version 1 with the previous payload + 1, whatever version the previous nonce had (after
+ * v0/5000 comes v1/5001, after v2/7 comes v1/8). Throws NonceCounterExhaustedError when the
+ * payload is already 2^56 − 1.
  */
 export function nextNonce(previous: NonceV2 | null): NonceV2 {
   if (previous === null) return FIRST_NONCE;
   validateNonce(previous);
-  const payload = nonceVersion(previous) === COUNTER_VERSION ? noncePayload(previous) + 1n : 1n;
+  const payload = noncePayload(previous) + 1n;
   if (payload > PAYLOAD_MAX) {
-    throw new InvalidNonceError(`nonce counter exhausted: payload would exceed ${PAYLOAD_MAX}`);
+    throw new NonceCounterExhaustedError(`nonce counter exhausted: payload would exceed ${PAYLOAD_MAX}`);
   }
-  const next = makeNonce(COUNTER_VERSION, payload);
-  if (next <= previous) {
-    // A version ≥ 2 nonce cannot be followed by a larger version-1 nonce.
-    throw new InvalidNonceError(`no version-1 nonce is greater than ${previous}`);
-  }
-  return next;
+  return makeNonce(COUNTER_VERSION, payload);
 }

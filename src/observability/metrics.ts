@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   epochsByState: "epoch_windows_epochs",
   liveSubscriptions: "epoch_windows_live_subscriptions",
   poolConnections: "epoch_windows_db_pool_connections",
+  missedStarts: "epoch_windows_missed_starts_total",
 } as const;
 
 export type GaugeSample = { labels?: Record<string, string>; value: number };
@@ -25,6 +26,7 @@ export class Metrics {
   readonly errors: Counter<"code">;
   readonly transitions: Counter<"transition" | "source">;
   readonly lateness: Histogram<"transition">;
+  readonly missedStarts: Counter;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "epoch_windows_" });
@@ -52,6 +54,12 @@ export class Metrics {
       help: "Seconds between a scheduled transition's due time and its commit",
       labelNames: ["transition"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+    // No topic label: per-topic counts are Topic.missedStarts in GraphQL.
+    this.missedStarts = new Counter({
+      name: METRIC_NAMES.missedStarts,
+      help: "Periodic epoch starts skipped by this process's catch-up starts (no worker ran at their instants)",
       registers: [this.registry],
     });
   }

@@ -6,6 +6,7 @@ import { PrismaReadModel } from "../../src/db/read-model.js";
 import { ConflictError, IllegalTransitionError, InvalidTopicSettingsError, NotFoundError } from "../../src/domain/index.js";
 import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { lifecycleFor } from "../helpers/lifecycle.js";
 import { seedEpochs } from "../helpers/seed-epochs.js";
 
 const BAD_STRINGS = ["-1", "1.5", "0x10", "", " 7", "18446744073709551616", "1e3", "007", "+5"];
@@ -218,6 +219,34 @@ describe("GraphQL errors (e2e)", () => {
       assert.equal(unavailable.extensions.code, "SERVICE_UNAVAILABLE");
       const viaGet = await fetch(`${api.url}/graphql?query=${encodeURIComponent(`mutation { startEpoch(topicId: "1") { nonce } }`)}`, { headers: { "apollo-require-preflight": "1" } });
       assert.equal(viaGet.status, 405, "mutations are refused over GET");
+    } finally {
+      await withService.stop();
+    }
+  });
+
+  it("refuses groundTruthLag below epochLength, on create and update, naming the field and writing nothing", async () => {
+    const withService = await startTestApi({ db: db.prisma, commands: lifecycleFor(db).commands, nodeEnv: "production" });
+    try {
+      const count = async () => (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM topic`)[0]!.n;
+      const before = await count();
+      const refused = async (query: string, argument: string) => {
+        const res = await withService.gql(query);
+        const err = onlyError(res.body) as { message: string; extensions: { code: string; argument?: string } };
+        assert.equal(err.extensions.code, "BAD_USER_INPUT", query);
+        assert.equal(err.extensions.argument, argument, query);
+        assert.match(err.message, /groundTruthLag \(\d+ s\) must be at least epochLength \(\d+ s\)/);
+        assert.equal(res.body.data, null);
+      };
+      // The issue's example: accepted before, a reputer window [T+50 s, T+200 s].
+      await refused(`mutation { createTopic(input: { epochLength: 100, groundTruthLag: 50, workerSubmissionWindow: 10 }) { id } }`, "groundTruthLag");
+      await refused(`mutation { createTopic(input: { epochLength: 60, groundTruthLag: 59, workerSubmissionWindow: 10, active: true }) { id } }`, "groundTruthLag");
+      assert.equal(await count(), before, "nothing written");
+      const created = await withService.gql(`mutation { createTopic(input: { epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 10 }) { id } }`);
+      const id = created.body.data.createTopic.id as string;
+      await refused(`mutation { updateTopic(id: "${id}", input: { groundTruthLag: 30 }) { id } }`, "groundTruthLag");
+      await refused(`mutation { updateTopic(id: "${id}", input: { epochLength: 61 }) { id } }`, "epochLength");
+      const topic = (await withService.gql(`{ topic(id: "${id}") { epochLength groundTruthLag } }`)).body.data.topic;
+      assert.deepEqual(topic, { epochLength: 60, groundTruthLag: 60 }, "the refused updates changed nothing");
     } finally {
       await withService.stop();
     }

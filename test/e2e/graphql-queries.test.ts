@@ -115,9 +115,20 @@ describe("GraphQL queries (e2e)", () => {
     assert.deepEqual([d.w2.totalCount, d.r2.totalCount, d.none.totalCount, d.none.edges.length], [1, 1, 0, 0]);
   });
 
+  it("topic.missedStarts: the periodic starts the topic skipped, as stored with its catch-up start", async () => {
+    await db.prisma.$executeRaw`UPDATE topic SET missed_starts = 7 WHERE id = u64_encode(4)`;
+    try {
+      const d = await data(`{ t: topic(id: "4") { missedStarts } all: topics { edges { node { id missedStarts } } } }`);
+      assert.deepEqual(d.t, { missedStarts: 7 });
+      assert.deepEqual(d.all.edges.map((e: { node: { id: string; missedStarts: number } }) => [e.node.id, e.node.missedStarts]), [["1", 0], ["2", 0], ["3", 0], ["4", 7], ["18446744073709551615", 0]]);
+    } finally {
+      await db.prisma.$executeRaw`UPDATE topic SET missed_starts = 0 WHERE id = u64_encode(4)`;
+    }
+  });
+
   it("topic / topics: by id, ascending, active filter, totalCount, null when missing", async () => {
     const d = await data(`{
-      t: topic(id: "18446744073709551615") { id epochLength groundTruthLag workerSubmissionWindow active lastNonce }
+      t: topic(id: "18446744073709551615") { id epochLength groundTruthLag workerSubmissionWindow active lastNonce missedStarts }
       missing: topic(id: "77") { id }
       all: topics { totalCount edges { cursor node { id } } pageInfo { hasNextPage } }
       active: topics(active: true) { totalCount edges { node { id active } } }
@@ -130,6 +141,7 @@ describe("GraphQL queries (e2e)", () => {
       workerSubmissionWindow: 10,
       active: false,
       lastNonce: String(makeNonce(1, 6n)),
+      missedStarts: 0,
     });
     assert.equal(d.missing, null);
     assert.deepEqual(d.all.edges.map((e: { node: { id: string } }) => e.node.id), ["1", "2", "3", "4", "18446744073709551615"]);

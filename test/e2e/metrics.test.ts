@@ -1,7 +1,8 @@
 /**
  * Operability against a real API process with its in-process worker: after a short lifecycle,
  * /metrics counts exactly the transitions in the log (by transition and source) and observed the
- * scheduler's lateness; /readyz turns 503 when the database goes away.
+ * scheduler's lateness, and counts the periodic starts a held-back start skipped; /readyz turns 503
+ * when the database goes away.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -57,6 +58,23 @@ describe("metrics and readiness (real process)", { timeout: 120_000 }, () => {
     assert.equal([...lateness.values()].reduce((a, b) => a + b, 0), scheduled, "lateness observed once per scheduled transition");
     assert.ok(samples(text, "epoch_windows_graphql_request_duration_seconds_count").size > 0);
     assert.equal((await fetch(`${api.url}/readyz`)).status, 200);
+
+    // Downtime of a topic's periodic start: its job is held back past the next start instants. The
+    // catch-up start skips the missed periods and counts them, on the topic and in the metric.
+    await api.gql(`mutation { createTopic(input: { id: "4", epochLength: 2, groundTruthLag: 2, workerSubmissionWindow: 1, active: true }) { id } }`);
+    const held = await db.prisma.$executeRaw`
+      UPDATE graphile_worker._private_jobs SET run_at = now() + interval '5500 ms' WHERE key = ${"emissions:start_new_epoch:4"} AND locked_by IS NULL`;
+    assert.equal(held, 1, "the periodic job was queued and not claimed yet");
+    const missed = async () => (await db.prisma.$queryRaw<{ n: number }[]>`SELECT coalesce(sum(missed_starts), 0)::int AS n FROM topic`)[0]!.n;
+    for (const deadline = Date.now() + 20_000; (await missed()) === 0; ) {
+      assert.ok(Date.now() < deadline, "no catch-up start within 20 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await api.gql(`mutation { deactivateTopic(id: "4") { active } }`);
+    const counter = samples(await (await fetch(`${api.url}/metrics`)).text(), "epoch_windows_missed_starts_total");
+    assert.deepEqual([...counter.entries()], [["", await missed()]], "the counter (no labels) counts what the topics record");
+    const topic4 = await api.gql(`{ topic(id: "4") { missedStarts } }`);
+    assert.ok(topic4.topic.missedStarts >= 1);
 
     // The database goes away: readiness turns 503 (liveness stays up).
     await db.prisma.$disconnect();

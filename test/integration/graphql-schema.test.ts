@@ -99,6 +99,13 @@ describe("GraphQL schema", () => {
     assert.deepEqual(problems, []);
   });
 
+  it("serves the fields added since the shared contract (issue 15: Topic.missedStarts)", () => {
+    const ours = buildSchema(read("schema.graphql"));
+    const topic = ours.getType("Topic");
+    assert.ok(isObjectType(topic));
+    assert.equal(String(topic.getFields().missedStarts?.type), "Int!");
+  });
+
   it("contains the whole contract, with the same types", () => {
     const contract = buildSchema(read("docs/api-contract.graphql"));
     const ours = buildSchema(read("schema.graphql"));

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import type { JobSchedulerPort } from "../../src/app/lifecycle-ports.js";
 import type { EpochKey } from "../../src/app/records.js";
-import { nextStep } from "../../src/app/scheduled-work.js";
+import { ScheduledWork, nextStep } from "../../src/app/scheduled-work.js";
 import {
   ConflictError,
   EpochState,
@@ -20,7 +20,7 @@ import {
   periodicJobKey,
   type TaskName,
 } from "../../src/domain/index.js";
-import { JOBS_DUE_CHANNEL } from "../../src/jobs/job-scheduler.js";
+import { JOBS_DUE_CHANNEL, PgJobScheduler } from "../../src/jobs/job-scheduler.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { LEAD_MS, epochLog, lifecycleFor, pendingJobs, type JobRow } from "../helpers/lifecycle.js";
 
@@ -43,6 +43,10 @@ describe("lifecycle service", () => {
     const t = await lc.commands.createTopic({ ...settings, id: 77n });
     await assert.rejects(lc.commands.createTopic({ ...settings, id: 77n }), ConflictError);
     await assert.rejects(lc.commands.updateTopic(t.id, { workerSubmissionWindow: 11 }), InvalidTopicSettingsError);
+    // The chain's rule GTL ≥ EL, on create and on the merged settings of an update.
+    await assert.rejects(lc.commands.createTopic({ epochLength: 100, groundTruthLag: 50, workerSubmissionWindow: 10 }), { name: "InvalidTopicSettingsError", field: "groundTruthLag" });
+    await assert.rejects(lc.commands.updateTopic(t.id, { groundTruthLag: 9 }), { name: "InvalidTopicSettingsError", field: "groundTruthLag" });
+    await assert.rejects(lc.commands.updateTopic(t.id, { epochLength: 16 }), { name: "InvalidTopicSettingsError", field: "epochLength" });
     for (const call of [
       () => lc.commands.activateTopic(999n),
       () => lc.commands.deactivateTopic(999n),
@@ -283,28 +287,76 @@ describe("lifecycle service", () => {
     await lc.commands.deactivateTopic(topic.id);
   });
 
-  it("periodic starts are idempotent and, after downtime, start only the current epoch", async () => {
+  it("periodic starts are idempotent and, after downtime, start the current epoch when they run (never in the past)", async () => {
+    const missedSeen: [number, bigint][] = [];
+    const work = new ScheduledWork(lc.store, new PgJobScheduler({ leadMs: LEAD_MS }), now, {
+      startLateToleranceMs: 1000,
+      onMissedStarts: (n, topicId) => missedSeen.push([n, topicId]),
+    });
     const topic = await lc.commands.createTopic({ ...settings, active: true });
     const anchor = clock;
+    const startsOf = async () => (await lc.store.epochs.list(db.prisma, { topicId: topic.id }, { limit: 10 })).map((e) => e.windows.workerOpenAt - anchor).reverse();
+    const periodicJob = async () => (await pendingJobs(db)).find((j) => j.key === periodicJobKey(topic.id))!.payload;
     clock = anchor + 10_000;
-    const r1 = await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 1 });
-    assert.deepEqual(r1, { kind: "started", index: 1, missed: 0 });
-    // The same job again (a crash after commit, before the queue heard of it): nothing new.
-    const again = await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 1 });
-    assert.deepEqual(again, { kind: "already-started", index: 1, missed: 0 });
-    // Down from index 2 to 4.5 periods: only index 4 starts, at its aligned instant.
+    const r1 = await work.runPeriodicStart({ topicId: topic.id, anchor, index: 1 });
+    assert.deepEqual(r1, { kind: "started", index: 1, missed: 0, startAt: anchor + 10_000, late: false });
+    // The same job again (a crash after commit, before the queue heard of it): nothing new, even
+    // when the re-run comes late enough to count as a catch-up.
+    for (const at of [10_000, 10_999, 13_000, 19_999]) {
+      clock = anchor + at;
+      assert.deepEqual(await work.runPeriodicStart({ topicId: topic.id, anchor, index: 1 }), { kind: "already-started", index: 1, missed: 0, startAt: anchor + 10_000, late: false });
+    }
+    assert.deepEqual(await startsOf(), [0, 10_000]);
+    assert.deepEqual(await periodicJob(), { topicId: `${topic.id}`, anchor, index: 2, dueAt: anchor + 20_000 });
+
+    // Down from index 2 (due at 20 s) to 45 s: 20 s and 30 s are skipped; the period of 40 s starts
+    // now, at 45 s, with full windows, and the schedule re-anchors there.
     clock = anchor + 45_000;
-    const late = await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 2 });
-    assert.deepEqual(late, { kind: "started", index: 4, missed: 2 });
-    const starts = (await lc.store.epochs.list(db.prisma, { topicId: topic.id }, { limit: 10 })).map((e) => e.windows.workerOpenAt - anchor);
-    assert.deepEqual(starts, [40_000, 10_000, 0]);
-    const periodic = (await pendingJobs(db)).find((j) => j.key === periodicJobKey(topic.id))!;
-    assert.deepEqual(periodic.payload, { topicId: `${topic.id}`, anchor, index: 5, dueAt: anchor + 50_000 });
+    const late = await work.runPeriodicStart({ topicId: topic.id, anchor, index: 2 });
+    assert.deepEqual(late, { kind: "started", index: 4, missed: 2, startAt: anchor + 45_000, late: true });
+    const started = (await lc.store.epochs.list(db.prisma, { topicId: topic.id }, { limit: 1 }))[0]!;
+    assert.deepEqual(started.windows, computeWindows(settings, clock), "the worker window is [now, now + WSW]");
+    assert.deepEqual(await startsOf(), [0, 10_000, 45_000]);
+    let t = (await lc.store.topics.get(db.prisma, topic.id))!;
+    assert.deepEqual([t.activatedAt?.getTime(), t.missedStarts], [anchor + 45_000, 2], "re-anchored, skipped periods counted with the start");
+    assert.deepEqual(await periodicJob(), { topicId: `${topic.id}`, anchor: anchor + 45_000, index: 1, dueAt: anchor + 55_000 });
+    assert.deepEqual(missedSeen, [[2, topic.id]]);
+    // The late job again (a crash after its commit): its anchor is stale now, nothing happens.
+    clock = anchor + 47_000;
+    assert.equal((await work.runPeriodicStart({ topicId: topic.id, anchor, index: 2 })).kind, "skip");
+
+    // On the new grid: on time (within the tolerance) stays on it, no drift.
+    clock = anchor + 55_900;
+    assert.deepEqual(await work.runPeriodicStart({ topicId: topic.id, anchor: anchor + 45_000, index: 1 }), { kind: "started", index: 1, missed: 0, startAt: anchor + 55_000, late: false });
+    // Down again, back within the tolerance of a later grid instant: that one starts on the grid.
+    clock = anchor + 75_300;
+    assert.deepEqual(await work.runPeriodicStart({ topicId: topic.id, anchor: anchor + 45_000, index: 2 }), { kind: "started", index: 3, missed: 1, startAt: anchor + 75_000, late: false });
+    t = (await lc.store.topics.get(db.prisma, topic.id))!;
+    assert.deepEqual([t.activatedAt?.getTime(), t.missedStarts], [anchor + 45_000, 3]);
+    assert.deepEqual(await startsOf(), [0, 10_000, 45_000, 55_000, 75_000]);
+    assert.deepEqual(missedSeen, [[2, topic.id], [1, topic.id]]);
+
     // A job from an older activation does nothing.
-    assert.equal((await lc.work.runPeriodicStart({ topicId: topic.id, anchor: anchor - 1, index: 9 })).kind, "skip");
+    assert.equal((await work.runPeriodicStart({ topicId: topic.id, anchor: anchor - 1, index: 9 })).kind, "skip");
     await lc.commands.deactivateTopic(topic.id);
-    assert.equal((await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 5 })).kind, "skip");
+    assert.equal((await work.runPeriodicStart({ topicId: topic.id, anchor: anchor + 45_000, index: 4 })).kind, "skip");
   });
+
+  it("a late periodic start taking the locked path (topic changed while it waited) re-anchors and counts in that transaction", async () => {
+    const topic = await lc.commands.createTopic({ ...settings, active: true });
+    const anchor = clock;
+    clock = anchor + 32_000; // due at 10 s: 10 s and 20 s skipped, the period of 30 s starts now
+    const operatorStarts = async () => void (await lc.commands.startEpoch(topic.id));
+    const r = await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 1 }, { beforeWrite: operatorStarts });
+    assert.deepEqual(r, { kind: "started", index: 3, missed: 2, startAt: anchor + 32_000, late: true });
+    const t = (await lc.store.topics.get(db.prisma, topic.id))!;
+    assert.deepEqual([t.activatedAt?.getTime(), t.missedStarts], [anchor + 32_000, 2]);
+    const newest = (await lc.store.epochs.list(db.prisma, { topicId: topic.id }, { limit: 1 }))[0]!;
+    assert.deepEqual(newest.windows, computeWindows(settings, anchor + 32_000));
+    assert.equal(t.lastNonce, newest.nonce);
+    await lc.commands.deactivateTopic(topic.id);
+  });
+
   it("a periodic start prepared without a lock re-decides under the lock when its topic changed while it waited", async () => {
     const topic = await lc.commands.createTopic({ ...settings, active: true });
     const anchor = clock;
@@ -318,7 +370,7 @@ describe("lifecycle service", () => {
       clock -= 1;
     };
     const r = await lc.work.runPeriodicStart({ topicId: topic.id, anchor, index: 1 }, { beforeWrite: operatorStarts });
-    assert.deepEqual(r, { kind: "started", index: 1, missed: 0 });
+    assert.deepEqual(r, { kind: "started", index: 1, missed: 0, startAt: anchor + 10_000, late: false });
     const epochs = await lc.store.epochs.list(db.prisma, { topicId: topic.id }, { limit: 10 });
     assert.equal(epochs.length, 3, "activation's, the operator's and the periodic one");
     assert.equal(new Set(epochs.map((e) => e.nonce)).size, 3, "no nonce used twice");

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import {
   FIRST_NONCE,
   InvalidNonceError,
+  NonceCounterExhaustedError,
   PAYLOAD_MAX,
   UINT64_MAX,
   formatNonce,
@@ -58,16 +59,24 @@ describe("NonceV2", () => {
     );
   });
 
-  it("next is version 1, payload + 1, and strictly increasing", () => {
+  it("next is version 1 and payload + 1 of the previous nonce, whatever its version (as on the chain)", () => {
     assert.equal(nextNonce(null), FIRST_NONCE);
-    assert.equal(nextNonce(5000n), FIRST_NONCE); // legacy height → counter starts at 1
+    assert.equal(nextNonce(5000n), makeNonce(1, 5001n)); // v0/5000 (legacy height) → v1/5001
+    assert.equal(nextNonce(makeNonce(2, 7n)), makeNonce(1, 8n)); // v2/7 → v1/8
+    assert.equal(nextNonce(makeNonce(255, 0n)), FIRST_NONCE);
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: PAYLOAD_MAX - 1n }), (p) => {
-        const prev = makeNonce(1, p);
-        const next = nextNonce(prev);
-        assert.ok(next > prev);
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.bigInt({ min: 0n, max: PAYLOAD_MAX - 1n }), (v, p) => {
+        const next = nextNonce(makeNonce(v, p));
         assert.equal(nonceVersion(next), 1);
         assert.equal(noncePayload(next), p + 1n);
+      }),
+      { numRuns: 2000 },
+    );
+    // From a version-1 (or version-0) nonce the sequence is strictly increasing.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1 }), fc.bigInt({ min: 0n, max: PAYLOAD_MAX - 1n }), (v, p) => {
+        const prev = makeNonce(v, p);
+        assert.ok(nextNonce(prev) > prev);
       }),
     );
     let n: bigint | null = null;
@@ -78,9 +87,13 @@ describe("NonceV2", () => {
     }
   });
 
-  it("refuses to wrap past the payload range or go backwards from version ≥ 2", () => {
-    assert.throws(() => nextNonce(makeNonce(1, PAYLOAD_MAX)), InvalidNonceError);
-    assert.throws(() => nextNonce(makeNonce(2, 0n)), InvalidNonceError);
+  it("a payload at 2^56 − 1 has no next, whatever the version: a typed error", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), (v) => {
+        assert.throws(() => nextNonce(makeNonce(v, PAYLOAD_MAX)), NonceCounterExhaustedError);
+      }),
+    );
+    assert.throws(() => nextNonce(UINT64_MAX), (e: unknown) => e instanceof NonceCounterExhaustedError && e.code === "CONFLICT");
   });
 
   it("rejects malformed and out-of-range input with a typed error", () => {

@@ -22,11 +22,17 @@ export class Topic {
   @Field(() => Boolean)
   active!: boolean;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: "Reference instant of the periodic starts (epoch n starts at activatedAt + n·epochLength); null while inactive." })
+  @Field(() => DateTimeScalar, { nullable: true, description: "Reference instant of the periodic starts (epoch n starts at activatedAt + n·epochLength); moved by an epochLength change and to the instant a late catch-up start ran; null while inactive." })
   activatedAt!: Date | null;
 
   @Field(() => NonceV2Scalar, { nullable: true, description: "Nonce of the newest epoch, null before the first." })
   lastNonce!: bigint | null;
+
+  @Field(() => Int, {
+    description:
+      "Periodic starts skipped because no scheduler worker ran at their instants (after downtime the current period starts when the worker is back; the ones before it are skipped, not started in a burst).",
+  })
+  missedStarts!: number;
 
   @Field(() => DateTimeScalar)
   createdAt!: Date;
@@ -43,6 +49,7 @@ export class Topic {
       active: r.active,
       activatedAt: r.activatedAt,
       lastNonce: r.lastNonce,
+      missedStarts: r.missedStarts,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     });

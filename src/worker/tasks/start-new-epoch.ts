@@ -17,7 +17,8 @@ export const startNewEpoch =
     // The write waits on the database server for the instant (a locked retry, after the topic
     // changed meanwhile, runs when that first write returned: at or after the instant).
     const outcome = await work.runPeriodicStart(job, { notBefore: dueAt });
-    if (outcome.kind !== "skip" && outcome.missed > 0) {
-      helpers.logger.info(`topic ${job.topicId}: ${outcome.missed} periodic start(s) missed while no worker ran; started the current one (index ${outcome.index})`);
+    if (outcome.kind === "started" && (outcome.missed > 0 || outcome.late)) {
+      const when = outcome.late ? `now (${new Date(outcome.startAt).toISOString()}, ${Date.now() - dueAt} ms after its instant), re-anchoring the schedule there` : "on its grid instant";
+      helpers.logger.info(`topic ${job.topicId}: ${outcome.missed} periodic start(s) missed while no worker ran; started the current one ${when}`);
     }
   };
