@@ -62,7 +62,12 @@ interface Statement {
 /** Runs a statement and returns its rows as arrays, columns in select order. */
 type Runner = (s: Statement) => Promise<unknown[][]>;
 
-const iso = (at: number) => new Date(at).toISOString();
+/**
+ * Bounds given to the database are clamped to years 1–9999: PostgreSQL refuses year 0 and
+ * six-digit years that a DateTime with an offset can reach, and no epoch lies outside.
+ */
+const [MIN_AT, MAX_AT] = [Date.parse("0001-01-01T00:00:00Z"), Date.parse("9999-12-31T23:59:59.999Z")];
+const iso = (at: number) => new Date(Math.min(Math.max(at, MIN_AT), MAX_AT)).toISOString();
 
 /**
  * The conditions for a filter and keyset position. Only the *shape* (which conditions are present)
