@@ -54,7 +54,12 @@ const SORTS: Readonly<Record<EpochSort, { column: string; dir: "ASC" | "DESC"; t
 };
 
 interface Statement {
-  readonly name: string;
+  /**
+   * Prepared-statement name for the hot shapes (no topicIds, no time range): a few dozen per
+   * connection. Dashboard shapes are planned per call, so clients cannot fill the connections
+   * with hundreds of prepared plans.
+   */
+  readonly name: string | undefined;
   readonly text: string;
   readonly values: unknown[];
 }
@@ -76,45 +81,39 @@ const iso = (at: number) => new Date(Math.min(Math.max(at, MIN_AT), MAX_AT)).toI
 function conditions(filter: EpochFilter, page: Pick<SortedEpochPage, "after" | "sort">, values: unknown[]): { conds: string[]; tag: string } {
   const conds: string[] = [];
   let tag = "";
-  const param = (v: unknown) => {
-    values.push(v);
-    return `$${values.length}`;
-  };
+  const p = (v: unknown) => param(values, v);
   if (filter.topicId !== undefined) {
-    conds.push(`e.topic_id = ${param(String(toStored(filter.topicId)))}::bigint`);
+    conds.push(`e.topic_id = ${p(String(toStored(filter.topicId)))}::bigint`);
     tag += "_t";
   }
   if (filter.states !== undefined) {
     const states = [...new Set(filter.states)];
     // One state compares with `=` so the planner uses the state-leading indexes directly.
     if (states.length === 1) {
-      conds.push(`e.state = ${param(states[0] as EpochState)}::smallint`);
+      conds.push(`e.state = ${p(states[0] as EpochState)}::smallint`);
       tag += "_s";
     } else {
-      conds.push(`e.state = ANY(${param(states)}::smallint[])`);
+      conds.push(`e.state = ANY(${p(states)}::smallint[])`);
       tag += "_ss";
     }
   }
   // A window's range also bounds the other column (worker_open_at ≤ reputer_close_at for every
   // epoch: the reputer window closes GTL + extraLag + EL after the start), so a range on either
   // narrows an index scan in either order.
-  const ranges: [number | undefined, string, string][] = [
-    [filter.workerOpensAfter, "e.worker_open_at >=", "_wa"],
-    [filter.workerOpensBefore, "e.worker_open_at <", "_wb"],
-    [filter.reputerClosesAfter, "e.reputer_close_at >=", "_ra"],
-    [filter.reputerClosesBefore, "e.reputer_close_at <", "_rb"],
-    [filter.workerOpensAfter, "e.reputer_close_at >=", ""],
-    [filter.reputerClosesBefore, "e.worker_open_at <", ""],
+  // (Shapes with ranges are not prepared: no tag.)
+  const ranges: [number | undefined, string][] = [
+    [filter.workerOpensAfter, "e.worker_open_at >="],
+    [filter.workerOpensBefore, "e.worker_open_at <"],
+    [filter.reputerClosesAfter, "e.reputer_close_at >="],
+    [filter.reputerClosesBefore, "e.reputer_close_at <"],
+    [filter.workerOpensAfter, "e.reputer_close_at >="],
+    [filter.reputerClosesBefore, "e.worker_open_at <"],
   ];
-  for (const [at, cond, t] of ranges) {
-    if (at === undefined) continue;
-    conds.push(`${cond} ${param(iso(at))}::timestamptz`);
-    tag += t;
-  }
+  for (const [at, cond] of ranges) if (at !== undefined) conds.push(`${cond} ${p(iso(at))}::timestamptz`);
   if (page.after) {
     const { column, dir } = SORTS[page.sort ?? "NEWEST_FIRST"];
     const a = page.after;
-    const [at, t, n] = [param(iso(a.startAt)), param(String(toStored(a.topicId))), param(String(toStored(a.nonce)))];
+    const [at, t, n] = [p(iso(a.startAt)), p(String(toStored(a.topicId))), p(String(toStored(a.nonce)))];
     conds.push(`(e.${column}, e.topic_id, e.nonce) ${dir === "DESC" ? "<" : ">"} (${at}::timestamptz, ${t}::bigint, ${n}::bigint)`);
     tag += "_a";
   }
@@ -132,7 +131,7 @@ export function listStatement(filter: EpochFilter, page: SortedEpochPage): State
     const where = ["e.topic_id = k.tid", ...conds].join(" AND ");
     // The outer query re-sorts by the selected instant: `r` exposes it as the raw column again.
     return {
-      name: `ew_list_epochs${sort.tag}_k${tag}`,
+      name: undefined,
       text:
         `SELECT r.topic_text, r.nonce_text, r.state, r.wo, r.wc, r.ro, r.rc, r.version, r.created, r.updated FROM unnest(${ids}::bigint[]) AS k(tid) ` +
         `CROSS JOIN LATERAL (SELECT ${COLUMNS}, e.${sort.column} AS sort_at, e.topic_id, e.nonce FROM epoch e WHERE ${where} ORDER BY ${order("e")} LIMIT ${limit}) r ` +
@@ -143,7 +142,7 @@ export function listStatement(filter: EpochFilter, page: SortedEpochPage): State
   const { conds, tag } = conditions(filter, page, values);
   const limit = param(values, page.limit);
   return {
-    name: `ew_list_epochs${sort.tag}${tag}`,
+    name: prepared(filter) ? `ew_list_epochs${sort.tag}${tag}` : undefined,
     text: `SELECT ${COLUMNS} FROM epoch e ${where(conds)} ORDER BY ${order("e")} LIMIT ${limit}`,
     values,
   };
@@ -152,14 +151,17 @@ export function listStatement(filter: EpochFilter, page: SortedEpochPage): State
 export function countStatement(filter: EpochFilter): Statement {
   const values: unknown[] = [];
   const conds: string[] = [];
-  let tag = "";
   if (filter.topicIds !== undefined) {
     conds.push(`e.topic_id = ANY(${param(values, [...new Set(filter.topicIds)].map((id) => String(toStored(id))))}::bigint[])`);
-    tag = "_k";
   }
   const more = conditions(filter, {}, values);
   conds.push(...more.conds);
-  return { name: `ew_count_epochs${tag}${more.tag}`, text: `SELECT count(*)::text FROM epoch e ${where([...conds])}`, values };
+  return { name: prepared(filter) ? `ew_count_epochs${more.tag}` : undefined, text: `SELECT count(*)::text FROM epoch e ${where([...conds])}`, values };
+}
+
+function prepared(filter: EpochFilter): boolean {
+  const { topicIds, workerOpensAfter, workerOpensBefore, reputerClosesAfter, reputerClosesBefore } = filter;
+  return [topicIds, workerOpensAfter, workerOpensBefore, reputerClosesAfter, reputerClosesBefore].every((v) => v === undefined);
 }
 
 function param(values: unknown[], v: unknown): string {
@@ -176,7 +178,7 @@ export class EpochListing {
 
   /** Prepared statements on the pool's connections, rows as arrays. */
   static overPool(pool: pg.Pool): EpochListing {
-    return new EpochListing(async (s) => (await pool.query<unknown[]>({ name: s.name, text: s.text, values: s.values, rowMode: "array" })).rows);
+    return new EpochListing(async (s) => (await pool.query<unknown[]>({ ...(s.name ? { name: s.name } : {}), text: s.text, values: s.values, rowMode: "array" })).rows);
   }
 
   /** The same SQL through Prisma (no pool at hand). */
