@@ -17,9 +17,12 @@ import {
   isObjectType,
   isScalarType,
   isUnionType,
+  parse,
+  validate,
   type GraphQLNamedType,
   type GraphQLSchema,
 } from "graphql";
+import { EXAMPLE_QUERIES } from "../../src/graphql/playground.js";
 import { buildApiSchema, printApiSchema } from "../../src/graphql/schema.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -98,6 +101,10 @@ describe("GraphQL schema", () => {
     const docs = buildSchema(read("docs/api-contract.graphql"));
     const names = reachable(shared, ["Query", "Mutation", "Subscription"]);
     assert.deepEqual([...names].sort().flatMap((n) => differences(shared, docs, n)), []);
+  });
+
+  it("the playground's example operations validate against the schema", async () => {
+    assert.deepEqual(validate(await buildApiSchema(), parse(EXAMPLE_QUERIES)).map((e) => e.message), []);
   });
 
   it("contains the whole contract, with the same types", () => {
