@@ -99,6 +99,11 @@ describe("index use with 100k epochs over 1k topics", () => {
       }
     });
 
+    it("CLOSING_SOONEST of one topic's open worker windows reads its few rows through epoch_by_state_and_topic", async () => {
+      const p = await listingPlan(db, { states: [WS], topicId: 500n }, { sort: "WORKER_CLOSE_SOONEST" });
+      assertServedBy(p, "epoch_by_state_and_topic");
+    });
+
     it("CLOSING_SOONEST of open reputer windows uses epoch_by_state_reputer_close", async () => {
       for (const after of [undefined, cursor]) {
         const p = await listingPlan(db, { states: [RS] }, { sort: "REPUTER_CLOSE_SOONEST", after });
