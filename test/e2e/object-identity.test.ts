@@ -111,7 +111,7 @@ describe("object identity (e2e)", () => {
       });
       const OPEN = gql`
         query Open($t: Uint64) {
-          openWorkerWindows(topicId: $t) { edges { node { id topicId nonce state version workerWindow { isOpen } } } }
+          openWorkerWindows(topicId: $t) { edges { node { id topicId nonce state version workerWindow { isOpen } topic { id epochLength } } } }
         }
       `;
       const first = await client.query({ query: OPEN, variables: { t: "3" } });
@@ -120,6 +120,8 @@ describe("object identity (e2e)", () => {
       // Normalised by __typename and id, with no configuration.
       const store = client.cache.extract() as Record<string, unknown>;
       assert.ok(store[`Epoch:${node.id}`], Object.keys(store).join(", "));
+      // Topic by its Uint64 id, unique among topics.
+      assert.ok(store["Topic:3"], Object.keys(store).join(", "));
 
       await client.mutate({
         mutation: gql`
