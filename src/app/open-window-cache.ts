@@ -12,7 +12,7 @@
  * notices. Concurrent misses of one page share one query; a failed query is not kept.
  */
 import { EpochState } from "../domain/index.js";
-import type { EpochPage, LogFilter, LogPage, ReadModel } from "./read-model.js";
+import type { EpochPage, LogFilter, LogPage, ReadModel, SortedEpochPage } from "./read-model.js";
 import type { EpochFilter, EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "./records.js";
 
 export interface OpenWindowCacheOptions {
@@ -31,11 +31,14 @@ interface Entry {
 
 const WINDOW_STATES: ReadonlySet<EpochState> = new Set([EpochState.WORKER_SUBMISSION, EpochState.REPUTER_SUBMISSION]);
 
-/** A key for open-window filters (exactly one submission state), null for anything else. */
+/** A key for open-window filters (exactly one submission state, at most one topic), null for anything else. */
 function windowKey(filter: EpochFilter): string | null {
-  const states = filter.states && [...new Set(filter.states)];
+  const { topicId, states: given, ...rest } = filter;
+  // topicIds and time ranges are dashboard queries: not cached.
+  if (Object.values(rest).some((v) => v !== undefined)) return null;
+  const states = given && [...new Set(given)];
   if (states?.length !== 1 || !WINDOW_STATES.has(states[0]!)) return null;
-  return `${filter.topicId ?? "*"}|${states[0]}`;
+  return `${topicId ?? "*"}|${states[0]}`;
 }
 
 export class OpenWindowCache implements ReadModel {
@@ -65,11 +68,11 @@ export class OpenWindowCache implements ReadModel {
     this.invalidate();
   }
 
-  listEpochs(filter: EpochFilter, page: EpochPage): Promise<EpochRecord[]> {
+  listEpochs(filter: EpochFilter, page: SortedEpochPage): Promise<EpochRecord[]> {
     const key = windowKey(filter);
     if (key === null) return this.inner.listEpochs(filter, page);
     const after = page.after ? `${page.after.startAt},${page.after.topicId},${page.after.nonce}` : "";
-    return this.cached(`list|${key}|${after}|${page.limit}`, () => this.inner.listEpochs(filter, page), (rows) => rows.length);
+    return this.cached(`list|${key}|${page.sort ?? "NEWEST_FIRST"}|${after}|${page.limit}`, () => this.inner.listEpochs(filter, page), (rows) => rows.length);
   }
 
   countEpochs(filter: EpochFilter): Promise<number> {
@@ -131,6 +134,12 @@ export class OpenWindowCache implements ReadModel {
   }
   countByState(topicId?: bigint): Promise<Map<EpochState, number>> {
     return this.inner.countByState(topicId);
+  }
+  reputerOverlaps(keys: readonly EpochKey[]): Promise<EpochKey[]> {
+    return this.inner.reputerOverlaps(keys);
+  }
+  transitionRecords(ids: readonly bigint[]): Promise<TransitionLogRecord[]> {
+    return this.inner.transitionRecords(ids);
   }
   listTransitions(filter: LogFilter, page: LogPage): Promise<TransitionLogRecord[]> {
     return this.inner.listTransitions(filter, page);

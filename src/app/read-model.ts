@@ -4,11 +4,16 @@
  * statement count is the number of calls its DataLoaders make.
  */
 import type { EpochState } from "../domain/index.js";
-import type { EpochFilter, EpochKey, EpochPosition, EpochRecord, LogPosition, TopicRecord, TransitionLogRecord } from "./records.js";
+import type { EpochFilter, EpochKey, EpochPosition, EpochSort, EpochRecord, LogPosition, TopicRecord, TransitionLogRecord } from "./records.js";
 
 export interface EpochPage {
   readonly after?: EpochPosition;
   readonly limit: number;
+}
+
+/** A page of a sorted epoch listing (NEWEST_FIRST when no sort is given). */
+export interface SortedEpochPage extends EpochPage {
+  readonly sort?: EpochSort;
 }
 
 export interface LogPage {
@@ -30,13 +35,20 @@ export interface ReadModel {
 
   /** Epochs by key, in no particular order; missing keys are simply absent. */
   epochs(keys: readonly EpochKey[]): Promise<EpochRecord[]>;
-  /** Newest first: (workerOpenAt, topicId, nonce) descending. */
-  listEpochs(filter: EpochFilter, page: EpochPage): Promise<EpochRecord[]>;
+  /** In `page.sort` order (default newest first: (workerOpenAt, topicId, nonce) descending). */
+  listEpochs(filter: EpochFilter, page: SortedEpochPage): Promise<EpochRecord[]>;
   countEpochs(filter: EpochFilter): Promise<number>;
   /** The first `limit` epochs of each topic (newest first), in one statement. */
   listEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined, page: EpochPage): Promise<EpochRecord[]>;
   /** Epoch counts per topic; topics without epochs are absent. */
   countEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined): Promise<Map<bigint, number>>;
+  /**
+   * Of the given epochs, those in REPUTER_SUBMISSION while an older epoch of the same topic (earlier
+   * start) is too: their reputer windows overlap and reputers should submit for the older first.
+   */
+  reputerOverlaps(keys: readonly EpochKey[]): Promise<EpochKey[]>;
+  /** Transition records by id, in no particular order; missing ids are simply absent. */
+  transitionRecords(ids: readonly bigint[]): Promise<TransitionLogRecord[]>;
   /** Counts per state; states without epochs are absent. */
   countByState(topicId?: bigint): Promise<Map<EpochState, number>>;
 

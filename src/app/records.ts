@@ -39,8 +39,16 @@ export interface TransitionLogRecord extends EpochKey {
   readonly reason: string | null;
 }
 
-/** Keyset position in the epoch listing order (newest first). */
+/**
+ * How an epoch listing is sorted: by one instant column, then (topicId, nonce), all in one
+ * direction. NEWEST_FIRST and OLDEST_FIRST sort by the worker window's opening (the epoch's start);
+ * the *_CLOSE_SOONEST orders by that window's closing, ascending (what a submitter does next).
+ */
+export type EpochSort = "NEWEST_FIRST" | "OLDEST_FIRST" | "WORKER_CLOSE_SOONEST" | "REPUTER_CLOSE_SOONEST";
+
+/** Keyset position in an epoch listing order. */
 export interface EpochPosition {
+  /** The instant the order sorts by (ms): the start for NEWEST/OLDEST_FIRST, the window's close for the *_CLOSE_SOONEST orders. */
   readonly startAt: number;
   readonly topicId: bigint;
   readonly nonce: bigint;
@@ -54,7 +62,14 @@ export interface LogPosition {
 
 export interface EpochFilter {
   readonly topicId?: bigint;
+  /** Any of these topics (with topicId, both must hold). */
+  readonly topicIds?: readonly bigint[];
   readonly states?: readonly EpochState[];
+  /** Instants (ms); each range is half-open: after ≤ instant < before. */
+  readonly workerOpensAfter?: number;
+  readonly workerOpensBefore?: number;
+  readonly reputerClosesAfter?: number;
+  readonly reputerClosesBefore?: number;
 }
 
 export interface Page<T> {

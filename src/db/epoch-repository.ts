@@ -1,5 +1,5 @@
 import type { EpochFilter, EpochKey, EpochPosition, EpochRecord } from "../app/records.js";
-import type { EpochState, EpochWindows } from "../domain/index.js";
+import { EpochState, type EpochWindows } from "../domain/index.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
 import { toEpochRecord, type EpochRow } from "./row-mappers.js";
@@ -113,6 +113,26 @@ export class EpochRepository {
     const rows = await db.$queryRaw<{ topic_id: bigint; n: bigint }[]>`
       SELECT topic_id, count(*) AS n FROM epoch WHERE ${Prisma.join(conds, " AND ")} GROUP BY topic_id`;
     return new Map(rows.map((r) => [fromStored(r.topic_id), Number(r.n)]));
+  }
+
+  /**
+   * Of the given epochs, those in REPUTER_SUBMISSION with an older epoch of the same topic
+   * (earlier start, or the same start and a smaller nonce) also in REPUTER_SUBMISSION. One probe of
+   * epoch_by_state_and_topic per key.
+   */
+  async reputerOverlaps(db: DbTx, keys: readonly EpochKey[]): Promise<EpochKey[]> {
+    if (keys.length === 0) return [];
+    const topics = keys.map((k) => toStored(k.topicId));
+    const nonces = keys.map((k) => toStored(k.nonce));
+    const rows = await db.$queryRaw<{ topic_id: bigint; nonce: bigint }[]>`
+      SELECT e.topic_id, e.nonce FROM epoch e
+      WHERE (e.topic_id, e.nonce) IN (SELECT * FROM unnest(${topics}::bigint[], ${nonces}::bigint[]))
+        AND e.state = ${EpochState.REPUTER_SUBMISSION}::smallint
+        AND EXISTS (
+          SELECT 1 FROM epoch o
+          WHERE o.state = ${EpochState.REPUTER_SUBMISSION}::smallint AND o.topic_id = e.topic_id
+            AND (o.worker_open_at, o.nonce) < (e.worker_open_at, e.nonce))`;
+    return rows.map((r) => ({ topicId: fromStored(r.topic_id), nonce: fromStored(r.nonce) }));
   }
 
   /** Keys of the topic's epochs that are not COMPLETED or CANCELLED. */

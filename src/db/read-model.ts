@@ -1,10 +1,10 @@
 /** The API's read side (src/app/read-model.ts) over the repositories: one SQL statement per call. */
 import type pg from "pg";
-import type { EpochPage, LogFilter, LogPage, ReadModel } from "../app/read-model.js";
+import type { EpochPage, LogFilter, LogPage, ReadModel, SortedEpochPage } from "../app/read-model.js";
 import type { EpochFilter, EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
 import type { EpochState } from "../domain/index.js";
 import { EpochRepository } from "./epoch-repository.js";
-import { PgEpochListing } from "./epoch-listing.js";
+import { EpochListing } from "./epoch-listing.js";
 import type { DbTx } from "./prisma-client.js";
 import { TopicRepository } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
@@ -15,13 +15,13 @@ export class PrismaReadModel implements ReadModel {
   private readonly logRepo = new TransitionLogRepository();
 
   /** The hot listings go through `pg` directly when the pool under `db` is given (src/db/epoch-listing.ts). */
-  private readonly listing: PgEpochListing | null;
+  private readonly listing: EpochListing;
 
   constructor(
     private readonly db: DbTx,
     pool?: pg.Pool,
   ) {
-    this.listing = pool ? new PgEpochListing(pool) : null;
+    this.listing = pool ? EpochListing.overPool(pool) : EpochListing.overPrisma(db);
   }
 
   topics(ids: readonly bigint[]): Promise<TopicRecord[]> {
@@ -40,12 +40,20 @@ export class PrismaReadModel implements ReadModel {
     return this.epochRepo.getMany(this.db, keys);
   }
 
-  listEpochs(filter: EpochFilter, page: EpochPage): Promise<EpochRecord[]> {
-    return this.listing ? this.listing.list(filter, page) : this.epochRepo.list(this.db, filter, page);
+  listEpochs(filter: EpochFilter, page: SortedEpochPage): Promise<EpochRecord[]> {
+    return this.listing.list(filter, page);
   }
 
   countEpochs(filter: EpochFilter): Promise<number> {
-    return this.listing ? this.listing.count(filter) : this.epochRepo.count(this.db, filter);
+    return this.listing.count(filter);
+  }
+
+  reputerOverlaps(keys: readonly EpochKey[]): Promise<EpochKey[]> {
+    return this.epochRepo.reputerOverlaps(this.db, keys);
+  }
+
+  transitionRecords(ids: readonly bigint[]): Promise<TransitionLogRecord[]> {
+    return this.logRepo.getMany(this.db, ids);
   }
 
   listEpochsOfTopics(topicIds: readonly bigint[], states: readonly EpochState[] | undefined, page: EpochPage): Promise<EpochRecord[]> {

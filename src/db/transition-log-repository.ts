@@ -31,6 +31,14 @@ export class TransitionLogRepository {
     return rows.map(toTransitionLogRecord);
   }
 
+  /** Records by id (node lookups), in no particular order. */
+  async getMany(db: DbTx, ids: readonly bigint[]): Promise<TransitionLogRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.$queryRaw<TransitionRow[]>`
+      SELECT ${TRANSITION_COLUMNS} FROM transition_record WHERE id = ANY(${ids.map(String)}::bigint[])`;
+    return rows.map(toTransitionLogRecord);
+  }
+
   /** The first `limit` records of each epoch (after an optional position), in one statement. */
   async listForEpochs(db: DbTx, keys: readonly EpochKey[], page: { after?: LogPosition; limit: number; settled?: boolean }): Promise<TransitionLogRecord[]> {
     if (keys.length === 0) return [];

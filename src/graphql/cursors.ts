@@ -9,10 +9,10 @@
  * another instance.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { EpochPosition, LogPosition } from "../app/records.js";
+import type { EpochPosition, EpochSort, LogPosition } from "../app/records.js";
 import { InvalidInputError, UINT64_MAX } from "../domain/index.js";
 
-type Kind = "ep1" | "tr1" | "tp1";
+type Kind = "ep1" | "tr1" | "tp1" | "eo1" | "ew1" | "er1";
 const DIGITS = /^(0|-?[1-9][0-9]{0,19})$/;
 /** PostgreSQL bigint columns (transition txid and id). */
 const INT8_MAX = 2n ** 63n - 1n;
@@ -81,5 +81,16 @@ export const topicCursor = {
   decode(cursor: string, arg = "after"): bigint {
     const [id] = decode("tp1", cursor, 1, arg) as [bigint];
     return uint64(id, arg);
+  },
+};
+
+/** Epoch cursors per listing order: the kind names the order, so a cursor of one order is refused by another. */
+const EPOCH_SORT_KIND: Readonly<Record<EpochSort, Kind>> = { NEWEST_FIRST: "ep1", OLDEST_FIRST: "eo1", WORKER_CLOSE_SOONEST: "ew1", REPUTER_CLOSE_SOONEST: "er1" };
+
+export const sortedEpochCursor = {
+  encode: (p: EpochPosition, sort: EpochSort): string => encode(EPOCH_SORT_KIND[sort], [p.startAt, p.topicId, p.nonce]),
+  decode(cursor: string, sort: EpochSort, arg = "after"): EpochPosition {
+    const [at, topicId, nonce] = decode(EPOCH_SORT_KIND[sort], cursor, 3, arg) as [bigint, bigint, bigint];
+    return { startAt: Number(at), topicId: uint64(topicId, arg), nonce: uint64(nonce, arg) };
   },
 };

@@ -13,6 +13,9 @@ const epochKeyOf = (k: EpochKey) => `${k.topicId}/${k.nonce}`;
 export class Loaders {
   readonly topic: DataLoader<bigint, TopicRecord | null, string>;
   readonly epoch: DataLoader<EpochKey, EpochRecord | null, string>;
+  readonly transitionRecord: DataLoader<bigint, TransitionLogRecord | null, string>;
+  /** Whether an epoch's open reputer window overlaps an older open one of its topic. */
+  readonly reputerOverlap: DataLoader<EpochKey, boolean, string>;
   private readonly paged = new Map<string, DataLoader<never, unknown, string>>();
 
   constructor(private readonly readModel: ReadModel) {
@@ -27,6 +30,20 @@ export class Loaders {
       async (keys) => {
         const byKey = new Map((await readModel.epochs(keys)).map((e) => [epochKeyOf(e), e]));
         return keys.map((k) => byKey.get(epochKeyOf(k)) ?? null);
+      },
+      { cacheKeyFn: epochKeyOf },
+    );
+    this.transitionRecord = new DataLoader(
+      async (ids) => {
+        const byId = new Map((await readModel.transitionRecords(ids)).map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { cacheKeyFn: String },
+    );
+    this.reputerOverlap = new DataLoader(
+      async (keys) => {
+        const overlapping = new Set((await readModel.reputerOverlaps(keys)).map(epochKeyOf));
+        return keys.map((k) => overlapping.has(epochKeyOf(k)));
       },
       { cacheKeyFn: epochKeyOf },
     );
@@ -77,6 +94,8 @@ export class Loaders {
   clearAll(): void {
     this.topic.clearAll();
     this.epoch.clearAll();
+    this.transitionRecord.clearAll();
+    this.reputerOverlap.clearAll();
     this.paged.clear();
   }
 

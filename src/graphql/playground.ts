@@ -21,10 +21,11 @@ query OpenWorkerWindows {
   }
 }
 
+# Closing soonest first: what a reputer submits for next (overlapping windows of a topic flagged).
 query OpenReputerWindows {
-  openReputerWindows(first: 20) {
+  openReputerWindows(first: 20, orderBy: CLOSING_SOONEST) {
     totalCount
-    edges { node { topicId nonce state reputerWindow { openAt closeAt isOpen } } }
+    edges { node { id topicId nonce state reputerWindowOverlapsOlder reputerWindow { openAt closeAt isOpen } } }
     pageInfo { hasNextPage endCursor }
   }
 }

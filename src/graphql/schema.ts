@@ -12,6 +12,7 @@ import { TransitionFieldsResolver } from "./transition/transition-fields.resolve
 import { SubscriptionResolver } from "./subscription/subscription.resolver.js";
 import { WindowEventResolver } from "./subscription/window-event.resolver.js";
 import { TransitionQueryResolver } from "./transition/transition-query.resolver.js";
+import { NodeQueryResolver } from "./node/node-query.resolver.js";
 
 export const API_RESOLVERS: NonEmptyArray<Function> = [
   EpochQueryResolver,
@@ -24,6 +25,7 @@ export const API_RESOLVERS: NonEmptyArray<Function> = [
   TransitionFieldsResolver,
   SubscriptionResolver,
   WindowEventResolver,
+  NodeQueryResolver,
 ];
 
 /**

@@ -75,4 +75,19 @@ describe("GraphQL batching (e2e, statements counted at the pg driver)", () => {
     assert.equal(large.n, small.n, statements.join("\n---\n"));
     assert.ok(large.n >= 4 && large.n <= 5, `${large.n} statements`);
   });
+
+  it("reputerWindowOverlapsOlder and node(id:) are batched: one statement for a page, none for epochs not in REPUTER_SUBMISSION", async () => {
+    const overlaps = (first: number) => `{ epochs(first: ${first}, where: { states: [REPUTER_SUBMISSION, COMPLETED] }) { edges { node { id state reputerWindowOverlapsOlder } } } }`;
+    const small = await count(overlaps(2));
+    const large = await count(overlaps(60));
+    assert.ok(large.data.epochs.edges.some((e: { node: { state: string } }) => e.node.state === "REPUTER_SUBMISSION"), "the page has open reputer windows");
+    assert.equal(large.n, small.n, statements.join("\n---\n"));
+    assert.equal(large.n, 2, "the listing and one overlap probe for the whole page");
+    const noReputer = await count(`{ openWorkerWindows(first: 50) { edges { node { reputerWindowOverlapsOlder } } } }`);
+    assert.equal(noReputer.n, 1, "only the listing");
+    const ids: string[] = large.data.epochs.edges.map((e: { node: { id: string } }) => e.node.id);
+    const nodes = await count(`{ ${ids.map((id, i) => `n${i}: node(id: "${id}") { id }`).join(" ")} }`);
+    assert.equal(nodes.n, 1, statements.join("\n---\n"));
+    assert.deepEqual(Object.values(nodes.data).map((n) => (n as { id: string }).id), ids);
+  });
 });

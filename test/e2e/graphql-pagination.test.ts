@@ -187,4 +187,94 @@ describe("GraphQL pagination (e2e)", () => {
     const all = after.map((n) => n.cursor);
     assert.deepEqual(cursors, all.slice(0, cursors.length), "what was paged is a prefix of the settled log");
   });
+
+  describe("orderBy (issue 15)", () => {
+    type Full = { topicId: string; nonce: string; state: string; workerWindow: { openAt: string; closeAt: string }; reputerWindow: { closeAt: string } };
+    const NODE = "topicId nonce state workerWindow { openAt closeAt } reputerWindow { closeAt }";
+    const conn = `edges { cursor node { ${NODE} } } pageInfo { hasNextPage endCursor }`;
+    const cmp = (a: bigint | number, b: bigint | number) => (a < b ? -1 : a > b ? 1 : 0);
+    const instant = (order: string, closing: "worker" | "reputer", n: Full) =>
+      Date.parse(order !== "CLOSING_SOONEST" ? n.workerWindow.openAt : closing === "worker" ? n.workerWindow.closeAt : n.reputerWindow.closeAt);
+    /** The documented order, written out: instant, topicId, nonce, all in one direction. */
+    const sorted = (rows: Full[], order: string, closing: "worker" | "reputer") =>
+      [...rows].sort((a, b) => (order === "NEWEST_FIRST" ? -1 : 1) * (cmp(instant(order, closing, a), instant(order, closing, b)) || cmp(BigInt(a.topicId), BigInt(b.topicId)) || cmp(BigInt(a.nonce), BigInt(b.nonce))));
+    async function everything(): Promise<Full[]> {
+      return pageAll<Full>(`query($after: String) { epochs(first: 500, after: $after) { ${conn} } }`, (d) => d.epochs);
+    }
+
+    it("pages every order of openWorkerWindows, openReputerWindows and epochs without gaps or duplicates", async () => {
+      // Open windows with several per topic and different closes across topics.
+      for (const [t, at] of [[1n, T0 + 30 * 60_000], [2n, T0 + 30 * 60_000], [3n, T0 + 31 * 60_000]] as const) {
+        for (let k = 0; k < 3; k++) {
+          const { epoch } = await store.startEpoch(t, at + k * 60_000, TransitionSource.SCHEDULER);
+          if (k > 0) {
+            const closed = await store.applyTransition({ ...epoch, transition: EpochTransition.CLOSE_WORKER_WINDOW, source: TransitionSource.API, dueAt: null });
+            await store.applyTransition({ ...closed.epoch, transition: EpochTransition.OPEN_REPUTER_WINDOW, source: TransitionSource.API, dueAt: null });
+          }
+        }
+      }
+      const all = await everything();
+      const cases: { field: string; args: string; vars?: Record<string, unknown>; closing: "worker" | "reputer"; keep: (n: Full) => boolean }[] = [
+        { field: "openWorkerWindows", args: "", closing: "worker", keep: (n) => n.state === "WORKER_SUBMISSION" },
+        { field: "openReputerWindows", args: "", closing: "reputer", keep: (n) => n.state === "REPUTER_SUBMISSION" },
+        { field: "openReputerWindows", args: 'topicId: "2",', closing: "reputer", keep: (n) => n.state === "REPUTER_SUBMISSION" && n.topicId === "2" },
+        { field: "epochs", args: "", closing: "reputer", keep: () => true },
+        { field: "epochs", args: "where: { state: WORKER_SUBMISSION },", closing: "worker", keep: (n) => n.state === "WORKER_SUBMISSION" },
+        {
+          field: "epochs",
+          args: 'where: { topicIds: ["3", "18446744073709551615", "1"], states: [REPUTER_SUBMISSION, COMPLETED, WORKER_SUBMISSION] },',
+          closing: "reputer",
+          keep: (n) => ["3", "18446744073709551615", "1"].includes(n.topicId) && ["REPUTER_SUBMISSION", "COMPLETED", "WORKER_SUBMISSION"].includes(n.state),
+        },
+      ];
+      for (const c of cases) {
+        for (const order of ["NEWEST_FIRST", "OLDEST_FIRST", "CLOSING_SOONEST"]) {
+          const expected = sorted(all.filter(c.keep), order, c.closing).map(epochId);
+          assert.ok(expected.length > 1, `${c.field} ${c.args} has rows`);
+          // Small pages where the list is short; the long ones (the ties test's 520 epochs) in bigger steps.
+          for (const first of expected.length < 60 ? [1, 3, 7] : [37, 200]) {
+            const q = `query($after: String) { ${c.field}(${c.args} orderBy: ${order}, first: ${first}, after: $after) { ${conn} } }`;
+            const seen = await pageAll<Full>(q, (d) => d[c.field]);
+            assert.deepEqual(seen.map(epochId), expected, `${c.field}(${c.args} orderBy: ${order}, first: ${first})`);
+          }
+        }
+      }
+      // The default is still newest first.
+      const byDefault = await pageAll<Full>(`query($after: String) { openReputerWindows(first: 2, after: $after) { ${conn} } }`, (d) => d.openReputerWindows);
+      assert.deepEqual(byDefault.map(epochId), sorted(all.filter((n) => n.state === "REPUTER_SUBMISSION"), "NEWEST_FIRST", "reputer").map(epochId));
+    });
+
+    it("refuses a cursor of another order (BAD_USER_INPUT naming `after`)", async () => {
+      const newest = await api.gql(`{ openReputerWindows(first: 1) { pageInfo { endCursor } } }`);
+      const cursor = newest.body.data.openReputerWindows.pageInfo.endCursor;
+      for (const order of ["OLDEST_FIRST", "CLOSING_SOONEST"]) {
+        const res = await api.gql(`query($c: String) { openReputerWindows(first: 1, after: $c, orderBy: ${order}) { edges { cursor } } }`, { c: cursor });
+        assert.equal(res.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(res.body));
+        assert.equal(res.body.errors[0].extensions.argument, "after");
+      }
+    });
+
+    it("OLDEST_FIRST visits every existing epoch once, in order, while new epochs are being started (they come last)", async () => {
+      const q = `query($after: String, $first: Int) { epochs(first: $first, after: $after, orderBy: OLDEST_FIRST) { ${conn} } }`;
+      const existing = (await pageAll<Full>(q, (d) => d.epochs, { first: 500 })).map(epochId);
+      let stop = false;
+      let started = 0;
+      const writer = (async () => {
+        for (let i = 0; !stop; i++) {
+          await store.startEpoch([1n, 2n, 3n][i % 3]!, Date.now() + 86_400_000 + i, TransitionSource.SCHEDULER);
+          started++;
+        }
+      })();
+      let ids: string[];
+      try {
+        ids = (await pageAll<Full>(q, (d) => d.epochs, { first: 40 }, () => new Promise((r) => setTimeout(r, 15)))).map(epochId);
+      } finally {
+        stop = true;
+        await writer;
+      }
+      assert.equal(new Set(ids).size, ids.length, "no duplicates");
+      assert.deepEqual(ids.slice(0, existing.length), existing, "every existing row, once, in order, first");
+      assert.ok(started > 0, "epochs were started concurrently");
+    });
+  });
 });

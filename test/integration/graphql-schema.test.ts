@@ -17,9 +17,12 @@ import {
   isObjectType,
   isScalarType,
   isUnionType,
+  parse,
+  validate,
   type GraphQLNamedType,
   type GraphQLSchema,
 } from "graphql";
+import { EXAMPLE_QUERIES } from "../../src/graphql/playground.js";
 import { buildApiSchema, printApiSchema } from "../../src/graphql/schema.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -80,6 +83,9 @@ function differences(contract: GraphQLSchema, ours: GraphQLSchema, name: string)
       for (const ha of h.args) if (!f.args.some((a: { name: string }) => a.name === ha.name) && String(ha.type).endsWith("!") && ha.defaultValue === undefined) out.push(`argument ${name}.${f.name}(${ha.name}) is required but not in the contract`);
     }
   }
+  if (isObjectType(want) && isObjectType(have)) {
+    for (const i of want.getInterfaces()) if (!have.getInterfaces().some((x) => x.name === i.name)) out.push(`${name} must implement ${i.name}`);
+  }
   if (isScalarType(want) && !isScalarType(have)) out.push(`${name} must be a scalar`);
   return out;
 }
@@ -106,11 +112,15 @@ describe("GraphQL schema", () => {
     assert.equal(String(topic.getFields().missedStarts?.type), "Int!");
   });
 
+  it("the playground's example operations validate against the schema", async () => {
+    assert.deepEqual(validate(await buildApiSchema(), parse(EXAMPLE_QUERIES)).map((e) => e.message), []);
+  });
+
   it("contains the whole contract, with the same types", () => {
     const contract = buildSchema(read("docs/api-contract.graphql"));
     const ours = buildSchema(read("schema.graphql"));
     const names = reachable(contract, ["Query", "Mutation", "Subscription"]);
-    for (const expected of ["Uint64", "NonceV2", "DateTime", "EpochState", "EpochTransition", "WindowKind", "TransitionSource", "PageInfo", "Window", "Topic", "Epoch", "TransitionRecord", "EpochConnection", "TransitionConnection", "TopicConnection", "EpochStateCount", "EpochFilter", "CreateTopicInput", "UpdateTopicInput", "Subscription", "WindowEvent"]) {
+    for (const expected of ["Uint64", "NonceV2", "DateTime", "EpochState", "EpochTransition", "WindowKind", "TransitionSource", "PageInfo", "Window", "Topic", "Epoch", "TransitionRecord", "EpochConnection", "TransitionConnection", "TopicConnection", "EpochStateCount", "EpochFilter", "CreateTopicInput", "UpdateTopicInput", "Subscription", "WindowEvent", "Node", "EpochOrder"]) {
       assert.ok(names.has(expected), `${expected} should be reachable from the contract's roots`);
     }
     const problems = [...names].sort().flatMap((n) => differences(contract, ours, n));

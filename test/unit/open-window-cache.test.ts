@@ -64,6 +64,33 @@ describe("open-window cache", () => {
     assert.equal(state.counts, 1);
   });
 
+  it("keys pages by order too (the same position means another row in another order)", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    const after = { startAt: 1, topicId: 1n, nonce: 1n };
+    for (const sort of [undefined, "NEWEST_FIRST", "OLDEST_FIRST", "WORKER_CLOSE_SOONEST", "REPUTER_CLOSE_SOONEST"] as const) {
+      await cache.listEpochs(open, { limit: 51, after, sort });
+      await cache.listEpochs(open, { limit: 51, after, sort });
+    }
+    // undefined and NEWEST_FIRST are one order.
+    assert.equal(state.lists, 4);
+  });
+
+  it("reads through for topicIds and time ranges (dashboard queries)", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    for (const filter of [{ ...open, topicIds: [1n] }, { ...open, workerOpensAfter: 5 }, { ...open, reputerClosesBefore: 5 }]) {
+      await cache.listEpochs(filter, page);
+      await cache.listEpochs(filter, page);
+      await cache.countEpochs(filter);
+      await cache.countEpochs(filter);
+    }
+    assert.equal(state.lists, 6);
+    assert.equal(state.counts, 6);
+  });
+
   it("reads through for anything but one submission state", async () => {
     const { state, model } = fakeReads();
     const cache = new OpenWindowCache(model, { ttlMs: 60_000 });

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from "type-graphql";
-import type { EpochPosition } from "../../app/records.js";
+import type { EpochPosition, EpochSort } from "../../app/records.js";
 import { PageInfo } from "../common/page-info.type.js";
-import { epochCursor } from "../cursors.js";
+import { sortedEpochCursor } from "../cursors.js";
 import { Epoch } from "./epoch.type.js";
 
 @ObjectType("EpochEdge", { simpleResolvers: true })
@@ -9,6 +9,7 @@ export class EpochEdge {
   constructor(
     private readonly position: EpochPosition,
     node: Epoch,
+    private readonly sort: EpochSort = "NEWEST_FIRST",
   ) {
     this.node = node;
   }
@@ -16,14 +17,14 @@ export class EpochEdge {
   /** Encoded (a hash) only when a client asks for it. */
   @Field(() => String)
   get cursor(): string {
-    return epochCursor.encode(this.position);
+    return sortedEpochCursor.encode(this.position, this.sort);
   }
 
   @Field(() => Epoch)
   readonly node: Epoch;
 }
 
-@ObjectType("EpochConnection", { description: "A page of epochs, newest first (workerWindow.openAt, topicId, nonce descending)." })
+@ObjectType("EpochConnection", { description: "A page of epochs, in the order asked for (default newest first: workerWindow.openAt, topicId, nonce descending)." })
 export class EpochConnection {
   @Field(() => [EpochEdge])
   edges: EpochEdge[];

@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
-import { NotFoundError } from "../../domain/index.js";
+import { EpochState, NotFoundError } from "../../domain/index.js";
 import { AfterArg, FirstArg } from "../common/page-args.js";
 import type { ApiContext } from "../context.js";
 import { pageSize } from "../pagination.js";
@@ -15,6 +15,17 @@ export class EpochFieldsResolver {
     const topic = await ctx.loaders.topic.load(epoch.topicId);
     if (!topic) throw new NotFoundError(`topic ${epoch.topicId} not found`);
     return Topic.of(topic);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      "True while this epoch's reputer window is open and so is an older epoch's of the same topic (they overlap when " +
+      "groundTruthLag is not a multiple of epochLength): reputers should submit for the older one first. False otherwise.",
+  })
+  async reputerWindowOverlapsOlder(@Root() epoch: Epoch, @Ctx() ctx: ApiContext): Promise<boolean> {
+    // Only open reputer windows can overlap: no statement for the others.
+    if (epoch.state !== EpochState.REPUTER_SUBMISSION) return false;
+    return ctx.loaders.reputerOverlap.load(epoch);
   }
 
   @FieldResolver(() => TransitionConnection, { description: "This epoch's transitions, oldest first." })

@@ -1,13 +1,14 @@
 import { Arg, Ctx, Query, Resolver } from "type-graphql";
-import type { EpochFilter as RecordFilter } from "../../app/records.js";
+import type { EpochSort, EpochFilter as RecordFilter } from "../../app/records.js";
 import { ALL_STATES, EpochState } from "../../domain/index.js";
-import { AfterArg, FirstArg } from "../common/page-args.js";
+import { AfterArg, FirstArg, OrderByArg } from "../common/page-args.js";
 import type { ApiContext } from "../context.js";
 import { pageSize } from "../pagination.js";
 import { NonceV2Scalar } from "../scalars/nonce.scalar.js";
 import { Uint64Scalar } from "../scalars/uint64.scalar.js";
 import { EpochConnection } from "./epoch-connection.type.js";
 import { EpochFilter } from "./epoch-filter.input.js";
+import { EpochOrder, closingWindowOf, epochSort } from "./epoch-order.js";
 import { afterEpoch, epochConnection, recordFilter } from "./epoch-page.js";
 import { EpochStateCount } from "./epoch-state-count.type.js";
 import { Epoch } from "./epoch.type.js";
@@ -24,34 +25,44 @@ export class EpochQueryResolver {
     return record && Epoch.of(record);
   }
 
-  @Query(() => EpochConnection, { description: "Epochs, newest first; `first` is capped (at most 500)." })
+  @Query(() => EpochConnection, { description: "Epochs in `orderBy` order (newest first by default); `first` is capped (at most 500)." })
   epochs(
     @Arg("where", () => EpochFilter, { nullable: true }) where: EpochFilter | null,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,
+    @OrderByArg() orderBy: EpochOrder | null,
     @Ctx() ctx: ApiContext,
   ): Promise<EpochConnection> {
-    return listEpochs(ctx, recordFilter(where), first, after);
+    const filter = recordFilter(where);
+    return listEpochs(ctx, filter, first, after, epochSort(orderBy, closingWindowOf(filter.states)));
   }
 
-  @Query(() => EpochConnection, { description: "Epochs whose worker window is open now (state WORKER_SUBMISSION), across all topics or in one; newest first." })
+  @Query(() => EpochConnection, {
+    description: "Epochs whose worker window is open now (state WORKER_SUBMISSION), across all topics or in one; newest first unless `orderBy` says otherwise.",
+  })
   openWorkerWindows(
     @Arg("topicId", () => Uint64Scalar, { nullable: true }) topicId: bigint | null,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,
+    @OrderByArg() orderBy: EpochOrder | null,
     @Ctx() ctx: ApiContext,
   ): Promise<EpochConnection> {
-    return listEpochs(ctx, { topicId: topicId ?? undefined, states: [EpochState.WORKER_SUBMISSION] }, first, after);
+    return listEpochs(ctx, { topicId: topicId ?? undefined, states: [EpochState.WORKER_SUBMISSION] }, first, after, epochSort(orderBy, "WORKER"));
   }
 
-  @Query(() => EpochConnection, { description: "Epochs whose reputer window is open now (state REPUTER_SUBMISSION), across all topics or in one; newest first." })
+  @Query(() => EpochConnection, {
+    description:
+      "Epochs whose reputer window is open now (state REPUTER_SUBMISSION), across all topics or in one; newest first unless `orderBy` says otherwise. " +
+      "Windows of one topic overlap when groundTruthLag is not a multiple of epochLength: submit for the oldest first (OLDEST_FIRST or CLOSING_SOONEST; see Epoch.reputerWindowOverlapsOlder).",
+  })
   openReputerWindows(
     @Arg("topicId", () => Uint64Scalar, { nullable: true }) topicId: bigint | null,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,
+    @OrderByArg() orderBy: EpochOrder | null,
     @Ctx() ctx: ApiContext,
   ): Promise<EpochConnection> {
-    return listEpochs(ctx, { topicId: topicId ?? undefined, states: [EpochState.REPUTER_SUBMISSION] }, first, after);
+    return listEpochs(ctx, { topicId: topicId ?? undefined, states: [EpochState.REPUTER_SUBMISSION] }, first, after, epochSort(orderBy, "REPUTER"));
   }
 
   @Query(() => [EpochStateCount], { description: "Epochs per state (every state listed, zeros included), across all topics or in one." })
@@ -64,9 +75,9 @@ export class EpochQueryResolver {
   }
 }
 
-async function listEpochs(ctx: ApiContext, filter: RecordFilter, first: number | null, after: string | null): Promise<EpochConnection> {
+async function listEpochs(ctx: ApiContext, filter: RecordFilter, first: number | null, after: string | null, sort: EpochSort): Promise<EpochConnection> {
   const limit = pageSize(first);
-  const rows = await ctx.readModel.listEpochs(filter, { after: afterEpoch(after), limit: limit + 1 });
+  const rows = await ctx.readModel.listEpochs(filter, { after: afterEpoch(after, sort), limit: limit + 1, sort });
   ctx.loaders.primeEpochs(rows);
-  return epochConnection(rows, limit, () => ctx.readModel.countEpochs(filter));
+  return epochConnection(rows, limit, () => ctx.readModel.countEpochs(filter), sort);
 }

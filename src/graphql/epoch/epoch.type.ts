@@ -1,15 +1,23 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { EpochRecord } from "../../app/records.js";
 import { nonceVersion, noncePayload } from "../../domain/index.js";
 import { EpochState, WindowKind } from "../enums.js";
 import { DateTimeScalar } from "../scalars/date-time.scalar.js";
 import { NonceV2Scalar } from "../scalars/nonce.scalar.js";
 import { Uint64Scalar } from "../scalars/uint64.scalar.js";
+import { epochNodeId } from "../node/node-id.js";
+import { Node } from "../node/node.interface.js";
 import { EpochWindow } from "./window.type.js";
 
-/** `topic` and `transitions` are resolved (batched) in epoch-fields.resolver.ts. */
-@ObjectType("Epoch", { simpleResolvers: true, description: "One epoch of a topic, identified by (topicId, nonce)." })
-export class Epoch {
+/** `topic`, `transitions` and `reputerWindowOverlapsOlder` are resolved (batched) in epoch-fields.resolver.ts. */
+@ObjectType("Epoch", { implements: Node, simpleResolvers: true, description: "One epoch of a topic, identified by (topicId, nonce)." })
+export class Epoch implements Node {
+  /** Encoded only when a client asks for it. */
+  @Field(() => ID, { description: "Global id (opaque, stable): a client cache's key and `node(id:)`'s argument." })
+  get id(): string {
+    return epochNodeId(this);
+  }
+
   @Field(() => Uint64Scalar)
   topicId!: bigint;
 

@@ -1,14 +1,24 @@
-import { Field, ObjectType } from "type-graphql";
+import { Field, ID, ObjectType } from "type-graphql";
 import type { TransitionLogRecord } from "../../app/records.js";
 import { transitionCursor } from "../cursors.js";
 import { EpochState, EpochTransition, TransitionSource } from "../enums.js";
+import { transitionNodeId } from "../node/node-id.js";
+import { Node } from "../node/node.interface.js";
 import { DateTimeScalar } from "../scalars/date-time.scalar.js";
 import { NonceV2Scalar } from "../scalars/nonce.scalar.js";
 import { Uint64Scalar } from "../scalars/uint64.scalar.js";
 
 /** `epoch` is resolved (batched) in transition-fields.resolver.ts. */
-@ObjectType("TransitionRecord", { description: "One committed transition, from the append-only log." })
-export class TransitionRecord {
+@ObjectType("TransitionRecord", { implements: Node, description: "One committed transition, from the append-only log." })
+export class TransitionRecord implements Node {
+  /** The log's insertion sequence (not a field: `id` is its global form). */
+  logId!: bigint;
+
+  @Field(() => ID, { description: "Global id (opaque, stable): a client cache's key and `node(id:)`'s argument." })
+  get id(): string {
+    return transitionNodeId(this.logId);
+  }
+
   @Field(() => String, { description: "Resume cursor: pass it as `after` to continue exactly after this record." })
   cursor!: string;
 
@@ -41,6 +51,7 @@ export class TransitionRecord {
 
   static of(r: TransitionLogRecord): TransitionRecord {
     return Object.assign(new TransitionRecord(), {
+      logId: r.id,
       cursor: transitionCursor.encode(r),
       topicId: r.topicId,
       nonce: r.nonce,
