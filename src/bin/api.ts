@@ -49,7 +49,7 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
   observer: openWindowCache ? { onNotice: () => openWindowCache.invalidate(), onListening: (up) => openWindowCache.setListening(up) } : undefined,
 });
 
-const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
+const metrics = createProcessMetrics(prisma, { feed: live.feed, pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
 const countTransitions = transitionMetrics(metrics);
 // Our own commits drop cached pages before the mutation answers, without waiting for the notice.
 const lifecycle = createLifecycle(prisma, config, Date.now, (records) => {
@@ -71,6 +71,7 @@ const api = await createApiServer({
   commands: lifecycle.commands,
   feed: live.feed,
   metrics,
+  metricsToken: config.METRICS_TOKEN,
   readiness,
   security,
   subscriptionLimits: { maxPerConnection: config.SUBSCRIPTIONS_PER_CONNECTION, keepAliveMs: config.WS_KEEPALIVE_MS, buffer: config.SUBSCRIPTION_BUFFER },

@@ -27,13 +27,14 @@ const log = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 
 await prepareDatabase(url);
 // Jobs hold a connection only for their transaction (not while waiting for their instant).
 const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
-const metrics = createProcessMetrics(prisma, { pool });
+const metrics = createProcessMetrics(prisma, { pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
 // It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
 const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config, Date.now, transitionMetrics(metrics)));
 const ops = await startOpsServer({
   port: config.WORKER_PORT,
   host: config.HOST,
   metrics,
+  metricsToken: config.METRICS_TOKEN,
   readiness: [
     databaseCheck(prisma),
     migrationsCheck(prisma),

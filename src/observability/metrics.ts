@@ -1,7 +1,10 @@
 /**
  * Prometheus metrics of one process (API or worker), exposed at /metrics. Counters are counted by
  * the process that did the work; gauges that describe the shared database (open windows, pending
- * jobs) are read at scrape time, so every instance reports the same truth.
+ * jobs) are read from it (at most once per METRICS_DB_REFRESH_MS, src/bin/process-metrics.ts), so
+ * every instance reports the same truth. The service's own metrics are prefixed `epoch_windows_`;
+ * prom-client's process and Node.js metrics keep their standard names (`process_*`, `nodejs_*`)
+ * so stock Node.js dashboards work.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
@@ -15,6 +18,7 @@ export const METRIC_NAMES = {
   epochsByState: "epoch_windows_epochs",
   liveSubscriptions: "epoch_windows_live_subscriptions",
   poolConnections: "epoch_windows_db_pool_connections",
+  dbRefreshes: "epoch_windows_metrics_db_refreshes_total",
 } as const;
 
 export type GaugeSample = { labels?: Record<string, string>; value: number };
@@ -25,9 +29,11 @@ export class Metrics {
   readonly errors: Counter<"code">;
   readonly transitions: Counter<"transition" | "source">;
   readonly lateness: Histogram<"transition">;
+  /** Refreshes of the database-derived gauges (one set of COUNT queries each). */
+  readonly dbRefreshes: Counter;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "epoch_windows_" });
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.requestDuration = new Histogram({
       name: METRIC_NAMES.requestDuration,
       help: "GraphQL request duration in seconds, by operation name and type",
@@ -52,6 +58,11 @@ export class Metrics {
       help: "Seconds between a scheduled transition's due time and its commit",
       labelNames: ["transition"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+    this.dbRefreshes = new Counter({
+      name: METRIC_NAMES.dbRefreshes,
+      help: "Reads of the database-derived gauges (one set of COUNT queries each; at most one per METRICS_DB_REFRESH_MS)",
       registers: [this.registry],
     });
   }
