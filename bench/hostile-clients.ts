@@ -35,6 +35,8 @@ export interface HostileClient {
   readonly report: ClientReport;
   /** Resolves once the client is set up (subscribed, or refused / closed). */
   readonly ready: Promise<void>;
+  /** After the measured window: learns whether the server closed it meanwhile (and with which code). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ function open(wsUrl: string, credential: string, report: ClientReport): { socket
   return { socket, acked, closed };
 }
 
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Subscribes `subscriptions` times with `query` (identical documents: the server may share their
@@ -77,7 +79,7 @@ export function neverReader(wsUrl: string, credential: string, query: string, su
     if (!(await acked)) return;
     for (let i = 0; i < subscriptions; i++) socket.send(JSON.stringify({ id: `s${i}`, type: "subscribe", payload: { query } }));
     // Give the server a moment to answer refusals before reading stops (none are read after that).
-    await Promise.race([settle(500), closed]);
+    await Promise.race([delay(500), closed]);
     socket.pause();
     // Unsolicited pongs: a keep-alive that only checks for pongs sees this client as alive.
     pongs = setInterval(() => socket.readyState === WebSocket.OPEN && socket.pong(), pongEveryMs);
@@ -85,6 +87,13 @@ export function neverReader(wsUrl: string, credential: string, query: string, su
   return {
     report,
     ready,
+    async settle() {
+      // A paused socket reads no close frame: read again (and drop what was queued) for a moment.
+      clearInterval(pongs);
+      socket.removeAllListeners("message");
+      socket.resume();
+      await Promise.race([closed, delay(1000)]);
+    },
     async close() {
       clearInterval(pongs);
       socket.terminate();
@@ -100,11 +109,12 @@ export function heavyReader(wsUrl: string, credential: string, variant: number):
   const ready = (async () => {
     if (!(await acked)) return;
     socket.send(JSON.stringify({ id: "h", type: "subscribe", payload: { query: heavySubscription(variant) } }));
-    await Promise.race([settle(300), closed]);
+    await Promise.race([delay(300), closed]);
   })();
   return {
     report,
     ready,
+    settle: async () => {},
     async close() {
       socket.terminate();
       await closed;

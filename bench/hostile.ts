@@ -281,6 +281,7 @@ export async function main(opts: HostileOptions = {}): Promise<HostileResult> {
           );
           const n = (source: number) => bySource.rows.find((r) => r.source === source)?.n ?? 0;
           const done = mutations.between(from, to);
+          await Promise.all(clients.map((c) => c.settle()));
           const result: PhaseResult = {
             name,
             label,
