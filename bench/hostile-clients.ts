@@ -11,14 +11,69 @@
  */
 import WebSocket from "ws";
 
-/** One event carries up to 500 of the topic's epochs with their transitions (the issue's shape). */
-export function heavySubscription(variant: number): string {
+/** Page sizes of a heavy selection: epochs per event, transitions per epoch (0: no nested connection). */
+export interface HeavyShape {
+  readonly epochs: number;
+  readonly transitions: number;
+}
+
+/** From the issue's shape (500 epochs with their transitions under every event) down to none. */
+export const HEAVY_SHAPES: readonly HeavyShape[] = [
+  { epochs: 500, transitions: 10 },
+  { epochs: 200, transitions: 10 },
+  { epochs: 100, transitions: 10 },
+  { epochs: 50, transitions: 5 },
+  { epochs: 20, transitions: 5 },
+  { epochs: 10, transitions: 5 },
+  { epochs: 5, transitions: 2 },
+  { epochs: 2, transitions: 1 },
+  { epochs: 1, transitions: 1 },
+  { epochs: 1, transitions: 0 },
+  { epochs: 0, transitions: 0 },
+];
+
+export const describeShape = (s: HeavyShape) =>
+  s.epochs === 0 ? "epoch { topic { … } } (no connection)" : `epochs(first: ${s.epochs})${s.transitions ? ` × transitions(first: ${s.transitions})` : ""}`;
+
+/** A heavy nested selection under every event; `variant` makes documents distinct (no sharing). */
+export function heavySubscription(variant: number, shape: HeavyShape = HEAVY_SHAPES[0]!): string {
+  const transitions = shape.transitions ? `transitions(first: ${shape.transitions}) { edges { node { transition from to at dueAt source reason } } }` : "";
+  const epochs = shape.epochs
+    ? `epochs(first: ${shape.epochs}) { totalCount edges { cursor node { nonce state version createdAt updatedAt
+          workerWindow { openAt closeAt } reputerWindow { openAt closeAt } ${transitions} } } }`
+    : "";
   return `subscription Heavy${variant} { epochTransitioned { cursor topicId nonce transition at
-    e${variant}: epoch { nonce state
-      topic { id epochLength
-        epochs(first: 500) { totalCount edges { cursor node { nonce state version createdAt updatedAt
-          workerWindow { openAt closeAt } reputerWindow { openAt closeAt }
-          transitions(first: 10) { edges { node { transition from to at dueAt source reason } } } } } } } } } }`;
+    e${variant}: epoch { nonce state workerWindow { openAt closeAt } reputerWindow { openAt closeAt }
+      topic { id epochLength groundTruthLag workerSubmissionWindow active activatedAt lastNonce createdAt updatedAt ${epochs} } } } }`;
+}
+
+/**
+ * The heaviest shape the server admits for a subscription (a server with subscription budgets
+ * refuses the issue's shape at subscribe): tried in order on one socket, each refusal being an
+ * `error` message for its id; one still running after `waitMs` counts as admitted. Null when even
+ * the lightest is refused or the socket is closed.
+ */
+export async function heaviestAdmitted(wsUrl: string, credential: string, waitMs = 3000): Promise<HeavyShape | null> {
+  const report: ClientReport = { acked: false, refused: 0, events: 0, closeCode: null };
+  const answered = new Map<string, () => void>();
+  const { socket, acked, closed } = open(wsUrl, credential, report, (msg) => msg.id && answered.get(msg.id)?.());
+  try {
+    if (!(await acked)) return null;
+    for (const [i, shape] of HEAVY_SHAPES.entries()) {
+      const id = `p${i}`;
+      const refusedBefore = report.refused;
+      // Its first event or its refusal, whichever comes; silence for waitMs counts as admitted.
+      const answer = new Promise<void>((resolve) => answered.set(id, resolve));
+      socket.send(JSON.stringify({ id, type: "subscribe", payload: { query: heavySubscription(0, shape) } }));
+      await Promise.race([answer, delay(waitMs), closed]);
+      if (report.closeCode !== null) return null;
+      if (report.refused === refusedBefore) return shape;
+    }
+    return null;
+  } finally {
+    socket.terminate();
+    await closed;
+  }
 }
 
 export interface ClientReport {
@@ -40,7 +95,7 @@ export interface HostileClient {
   close(): Promise<void>;
 }
 
-function open(wsUrl: string, credential: string, report: ClientReport): { socket: WebSocket; acked: Promise<boolean>; closed: Promise<void> } {
+function open(wsUrl: string, credential: string, report: ClientReport, listener?: (msg: { type: string; id?: string }) => void): { socket: WebSocket; acked: Promise<boolean>; closed: Promise<void> } {
   const socket = new WebSocket(wsUrl, "graphql-transport-ws");
   const closed = new Promise<void>((resolve) =>
     socket.once("close", (code) => {
@@ -58,6 +113,7 @@ function open(wsUrl: string, credential: string, report: ClientReport): { socket
       } else if (msg.type === "ping") socket.send(JSON.stringify({ type: "pong" }));
       else if (msg.type === "next") report.events++;
       else if (msg.type === "error") report.refused++;
+      listener?.(msg);
     });
     void closed.then(() => resolve(false));
   });
@@ -103,12 +159,12 @@ export function neverReader(wsUrl: string, credential: string, query: string, su
 }
 
 /** One socket, one heavy subscription (`variant` makes each document distinct), read eagerly. */
-export function heavyReader(wsUrl: string, credential: string, variant: number): HostileClient {
+export function heavyReader(wsUrl: string, credential: string, variant: number, shape: HeavyShape): HostileClient {
   const report: ClientReport = { acked: false, refused: 0, events: 0, closeCode: null };
   const { socket, acked, closed } = open(wsUrl, credential, report);
   const ready = (async () => {
     if (!(await acked)) return;
-    socket.send(JSON.stringify({ id: "h", type: "subscribe", payload: { query: heavySubscription(variant) } }));
+    socket.send(JSON.stringify({ id: "h", type: "subscribe", payload: { query: heavySubscription(variant, shape) } }));
     await Promise.race([delay(300), closed]);
   })();
   return {

@@ -8,7 +8,10 @@
  *   keep themselves alive with unsolicited pongs; heavy nested selections, identical documents);
  * - (b) 10 heavy subscriptions (one socket each, distinct documents, read as fast as they come).
  * (b) runs before (a), so that whatever (a) leaves behind cannot spoil (b); each phase starts
- * with a warm-up in which the previous phase's clients are gone.
+ * with a warm-up in which the previous phase's clients are gone. "Heavy" is the heaviest selection
+ * the server admits for a subscription, probed first from the issue's shape (500 epochs with their
+ * transitions under every event) downwards: with subscription budgets the issue's shape is refused,
+ * and the bench then measures what a hostile viewer can still do.
  *
  * The workload is the same in every phase: 4 topics run by the scheduler (1 s epochs, ≈ 5
  * transitions/s each) and BENCH_CLIENTS operator clients each looping startEpoch → cancelEpoch
@@ -36,7 +39,7 @@ import { createDatabase, dropDatabase, withDatabase } from "../src/db/admin.js";
 import { freePort } from "../src/db/embedded-postgres.js";
 import { prepareDatabase } from "../src/db/setup.js";
 import { generateData } from "./data-generator.js";
-import { heavyReader, heavySubscription, neverReader, type ClientReport, type HostileClient } from "./hostile-clients.js";
+import { describeShape, heavyReader, heavySubscription, heaviestAdmitted, HEAVY_SHAPES, neverReader, type ClientReport, type HeavyShape, type HostileClient } from "./hostile-clients.js";
 import { recordResult } from "./report.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -84,6 +87,8 @@ export interface PhaseResult {
 
 export interface HostileResult {
   readonly phases: readonly PhaseResult[];
+  /** The heaviest subscription selection the server admitted (null: none). */
+  readonly shape: HeavyShape | null;
   readonly goals: readonly { readonly phase: string; readonly rss: boolean; readonly throughput: boolean }[];
 }
 
@@ -225,6 +230,7 @@ export async function main(opts: HostileOptions = {}): Promise<HostileResult> {
   await createDatabase(adminUrl, dbName);
   const db = new pg.Client({ connectionString: url });
   const phases: PhaseResult[] = [];
+  let shape: HeavyShape | null = null;
   try {
     await prepareDatabase(url);
     // Topics 1–8 with their history (topic 9, the generator's uint64-extreme one, is left alone).
@@ -306,12 +312,17 @@ export async function main(opts: HostileOptions = {}): Promise<HostileResult> {
         }
       };
 
+      // The hostile clients send the heaviest selection the server admits for a subscription.
+      const wsUrl = api.url.replace(/^http/, "ws") + "/graphql";
+      shape = await heaviestAdmitted(wsUrl, viewerKey);
+      log(`heaviest subscription admitted: ${shape ? describeShape(shape) : "none"}${shape === HEAVY_SHAPES[0] ? " (the issue's shape)" : ""}`);
+      const used = shape ?? HEAVY_SHAPES[0]!;
       // (a) runs last: on a server without byte budgets its memory may only come back slowly.
       phases.push(await runPhase("baseline", "baseline (no hostile clients)", () => []));
-      const b = await runPhase("b", `(b) ${heavy} heavy subscriptions (one reader each)`, (ws) => Array.from({ length: heavy }, (_, i) => heavyReader(ws, viewerKey, i + 1)));
+      const b = await runPhase("b", `(b) ${heavy} heavy subscriptions (one reader each)`, (ws) => Array.from({ length: heavy }, (_, i) => heavyReader(ws, viewerKey, i + 1, used)));
       phases.push(
         await runPhase("a", `(a) ${neverReaders} never-reading clients × ${subscriptionsPerReader} subscriptions`, (ws) =>
-          Array.from({ length: neverReaders }, () => neverReader(ws, viewerKey, heavySubscription(0), subscriptionsPerReader)),
+          Array.from({ length: neverReaders }, () => neverReader(ws, viewerKey, heavySubscription(0, used), subscriptionsPerReader)),
         ),
       );
       phases.push(b);
@@ -335,7 +346,7 @@ export async function main(opts: HostileOptions = {}): Promise<HostileResult> {
   }
   if (opts.record ?? process.env.BENCH_RECORD !== "0") {
     await recordResult("hostile", [
-      `API process (in-process worker, auth on) per phase; ${mutationClients} operator clients looping startEpoch → cancelEpoch (closed loop) + 4 scheduler topics (1 s epochs); ${phaseS} s measured after ${warmupS} s warm-up; load average before the run ${loadBefore.toFixed(2)}`,
+      `One API process (in-process worker, auth on); hostile selection: the heaviest the server admitted, ${shape ? describeShape(shape) : "none"}; ${mutationClients} operator clients looping startEpoch → cancelEpoch (closed loop) + 4 scheduler topics (1 s epochs); ${phaseS} s measured after ${warmupS} s warm-up; load average before the run ${loadBefore.toFixed(2)}`,
       "",
       "| phase | transitions/s (scheduler + API) | mutations/s | RSS before → peak (growth) | hostile clients: acked / subscriptions refused / events / close codes | API log lines |",
       "|---|---|---|---|---|---|",
@@ -350,7 +361,7 @@ export async function main(opts: HostileOptions = {}): Promise<HostileResult> {
       }),
     ]);
   }
-  return { phases, goals };
+  return { phases, shape, goals };
 }
 
 function summarize(reports: readonly ClientReport[]): PhaseResult["clients"] {
