@@ -108,6 +108,8 @@ interface RunningApi {
   readonly child: ChildProcess;
   readonly url: string;
   readonly logLines: () => number;
+  /** The last lines it printed (for a crash report). */
+  readonly tail: () => string;
   stop(): Promise<void>;
 }
 
@@ -155,6 +157,7 @@ async function startApi(databaseUrl: string, apiKeys: string): Promise<RunningAp
     child,
     url,
     logLines: () => lines,
+    tail: () => tail.join("\n"),
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -264,6 +267,7 @@ export async function main(opts: HostileOptions = {}): Promise<HostileResult> {
         let abort!: () => void;
         const aborting = new Promise<void>((resolve) => (abort = resolve));
         const sampler = setInterval(() => {
+          if (api.child.exitCode !== null || api.child.signalCode !== null) abort();
           const now = rssMb(pid);
           if (now > rssPeakMb) rssPeakMb = now;
           if (now - rssBeforeMb > rssAbortMb && !aborted) {
@@ -305,6 +309,9 @@ export async function main(opts: HostileOptions = {}): Promise<HostileResult> {
             apiLogLines: api.logLines() - linesBefore,
           };
           log(describePhase(result));
+          if (api.child.exitCode !== null || api.child.signalCode !== null) {
+            throw new Error(`the API process died during phase ${name} (${api.child.exitCode ?? api.child.signalCode}); last lines:\n${api.tail()}`);
+          }
           return result;
         } finally {
           clearInterval(sampler);
