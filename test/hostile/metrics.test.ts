@@ -80,6 +80,22 @@ describe("hostile scrapers of /metrics (real processes)", { timeout: 120_000 }, 
     await api.stop();
   });
 
+  it("API: after the refresh interval the database gauges show what changed", async () => {
+    const api = await spawnApi(db.url, { METRICS_DB_REFRESH_MS: "300" });
+    const open = async () => samples((await scrape(api.url, {})).text, "epoch_windows_epochs").get(`{state="WORKER_SUBMISSION"}`);
+    const before = await open();
+    assert.equal(typeof before, "number");
+    await api.gql(`mutation { createTopic(input: { id: "4", epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 60, active: true }) { id } }`);
+    const deadline = Date.now() + 15_000;
+    let seen = before;
+    while (seen !== before! + 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await open();
+    }
+    assert.equal(seen, before! + 1, "the new epoch's open worker window is counted once the reading is refreshed");
+    await api.stop();
+  });
+
   it("API: without the token /metrics answers 401; process and Node.js metrics have their standard names", async () => {
     const api = await spawnApi(db.url, { METRICS_TOKEN: TOKEN });
     await assertTokenRequired(api.url);
