@@ -89,7 +89,7 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
   observer: openWindowCache ? { onNotice: () => openWindowCache.invalidate(), onListening: (up) => openWindowCache.setListening(up) } : undefined,
 });
 
-const metrics = createProcessMetrics(prisma, { feed: live.feed, pool });
+const metrics = createProcessMetrics(prisma, { feed: live.feed, pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
 const countTransitions = transitionMetrics(metrics);
 // Our own commits drop cached pages before the mutation answers, without waiting for the notice.
 const lifecycle = createLifecycle(
@@ -116,6 +116,7 @@ const api = await createApiServer({
   commands: lifecycle.commands,
   feed: live.feed,
   metrics,
+  metricsToken: config.METRICS_TOKEN,
   readiness,
   security,
   subscriptionLimits: {

@@ -3,14 +3,33 @@ import type { CommitObserver } from "../db/lifecycle-store.js";
 import { EpochTransition, TransitionSource } from "../domain/index.js";
 import { epochsByState, openWindowsByTopic, pendingJobs } from "../db/metrics-queries.js";
 import type { Db } from "../db/prisma-client.js";
-import { METRIC_NAMES, Metrics } from "../observability/metrics.js";
+import { METRIC_NAMES, Metrics, type GaugeSample } from "../observability/metrics.js";
+import { ThrottledReading } from "../observability/throttled-reading.js";
 import type { TransitionFeed } from "../pubsub/transition-feed.js";
 
-export function createProcessMetrics(prisma: Db, opts: { feed?: TransitionFeed; pool?: { totalCount: number; idleCount: number; waitingCount: number } } = {}): Metrics {
+export interface ProcessMetricsOptions {
+  readonly feed?: TransitionFeed;
+  readonly pool?: { totalCount: number; idleCount: number; waitingCount: number };
+  /** The database-derived gauges are read at most once per this many ms (METRICS_DB_REFRESH_MS). */
+  readonly dbRefreshMs?: number;
+}
+
+export function createProcessMetrics(prisma: Db, opts: ProcessMetricsOptions = {}): Metrics {
   const metrics = new Metrics();
-  metrics.gauge(METRIC_NAMES.openWindows, "Open submission windows per topic and kind", ["topic", "kind"], () => openWindowsByTopic(prisma));
-  metrics.gauge(METRIC_NAMES.epochsByState, "Epochs per state", ["state"], () => epochsByState(prisma));
-  metrics.gauge(METRIC_NAMES.pendingJobs, "Jobs in the scheduler queue (waiting, ready or running)", [], () => pendingJobs(prisma));
+  // One refresh runs the three COUNT queries (one connection at a time); every scrape in between,
+  // and every scrape arriving while it runs, is served from it.
+  const database = new ThrottledReading(
+    async () => {
+      const open = await openWindowsByTopic(prisma);
+      const states = await epochsByState(prisma);
+      const jobs = await pendingJobs(prisma);
+      return { open, states, jobs } satisfies Record<string, GaugeSample[]>;
+    },
+    { intervalMs: opts.dbRefreshMs ?? 5000, onRefresh: () => metrics.dbRefreshes.inc() },
+  );
+  metrics.gauge(METRIC_NAMES.openWindows, "Open submission windows per topic and kind", ["topic", "kind"], async () => (await database.get()).open);
+  metrics.gauge(METRIC_NAMES.epochsByState, "Epochs per state", ["state"], async () => (await database.get()).states);
+  metrics.gauge(METRIC_NAMES.pendingJobs, "Jobs in the scheduler queue (waiting, ready or running)", [], async () => (await database.get()).jobs);
   const feed = opts.feed;
   if (feed) metrics.gauge(METRIC_NAMES.liveSubscriptions, "Live subscriptions on this instance", [], () => [{ value: feed.subscriberCount }]);
   const pool = opts.pool;

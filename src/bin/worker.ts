@@ -38,13 +38,14 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, exit
 await prepareDatabase(url);
 // Jobs hold a connection only for their transaction (not while waiting for their instant).
 const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
-const metrics = createProcessMetrics(prisma, { pool });
+const metrics = createProcessMetrics(prisma, { pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
 // It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
 const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config, Date.now, transitionMetrics(metrics), (n) => metrics.missedStarts.inc(n)));
 const ops = await startOpsServer({
   port: config.WORKER_PORT,
   host: config.HOST,
   metrics,
+  metricsToken: config.METRICS_TOKEN,
   readiness: [
     databaseCheck(prisma),
     migrationsCheck(prisma),

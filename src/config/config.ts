@@ -57,6 +57,11 @@ const schema = z.object({
    * any transition commits (LISTEN/NOTIFY, src/app/open-window-cache.ts); 0 turns the cache off.
    */
   OPEN_WINDOW_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  // --- Metrics (issue 13: cheap, protectable /metrics; docs/operations.md).
+  /** Database-derived gauges (COUNT queries) are read at most once per this many ms, whatever the scrape rate. */
+  METRICS_DB_REFRESH_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  /** When set, /metrics (API port and worker ops port) answers 401 without `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "must be at least 16 characters").optional()),
   /** Create and activate a few short demo topics at start (also `npm run demo`). */
   DEMO: bool.default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -22,6 +22,7 @@ import { createErrorFormatter, isRequestRejection, rejectRequest } from "./error
 import { dashboardRouter } from "../dashboard/dashboard-route.js";
 import { runReadiness, type ReadinessCheck } from "../observability/health.js";
 import type { Metrics } from "../observability/metrics.js";
+import { METRICS_CHALLENGE, metricsTokenCheck } from "../observability/metrics-token.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
 import { metricsPlugin } from "./metrics-plugin.js";
 import { noStorePlugins } from "./no-store-plugin.js";
@@ -53,6 +54,8 @@ export interface ApiServerOptions {
   readonly readiness?: readonly ReadinessCheck[];
   /** Served at /metrics and fed by every request. */
   readonly metrics?: Metrics;
+  /** When set, /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  readonly metricsToken?: string;
   readonly subscriptionLimits?: {
     readonly maxPerConnection: number;
     readonly keepAliveMs: number;
@@ -166,7 +169,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   });
   if (opts.metrics) {
     const metrics = opts.metrics;
-    app.get("/metrics", async (_req, res) => {
+    const authorized = metricsTokenCheck(opts.metricsToken);
+    app.get("/metrics", async (req, res) => {
+      if (!authorized(req.headers.authorization)) return void res.status(401).set("www-authenticate", METRICS_CHALLENGE).json({ error: "unauthorized" });
       const { contentType, body } = await metrics.render();
       res.type(contentType).send(body);
     });

@@ -1,7 +1,10 @@
 /**
  * Prometheus metrics of one process (API or worker), exposed at /metrics. Counters are counted by
  * the process that did the work; gauges that describe the shared database (open windows, pending
- * jobs) are read at scrape time, so every instance reports the same truth.
+ * jobs) are read from it (at most once per METRICS_DB_REFRESH_MS, src/bin/process-metrics.ts), so
+ * every instance reports the same truth. The service's own metrics are prefixed `epoch_windows_`;
+ * prom-client's process and Node.js metrics keep their standard names (`process_*`, `nodejs_*`)
+ * so stock Node.js dashboards work.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
@@ -16,6 +19,7 @@ export const METRIC_NAMES = {
   liveSubscriptions: "epoch_windows_live_subscriptions",
   poolConnections: "epoch_windows_db_pool_connections",
   missedStarts: "epoch_windows_missed_starts_total",
+  dbRefreshes: "epoch_windows_metrics_db_refreshes_total",
 } as const;
 
 export type GaugeSample = { labels?: Record<string, string>; value: number };
@@ -27,9 +31,11 @@ export class Metrics {
   readonly transitions: Counter<"transition" | "source">;
   readonly lateness: Histogram<"transition">;
   readonly missedStarts: Counter;
+  /** Refreshes of the database-derived gauges (one set of COUNT queries each). */
+  readonly dbRefreshes: Counter;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "epoch_windows_" });
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.requestDuration = new Histogram({
       name: METRIC_NAMES.requestDuration,
       help: "GraphQL request duration in seconds, by operation name and type",
@@ -60,6 +66,11 @@ export class Metrics {
     this.missedStarts = new Counter({
       name: METRIC_NAMES.missedStarts,
       help: "Periodic epoch starts skipped by this process's catch-up starts (no worker ran at their instants)",
+      registers: [this.registry],
+    });
+    this.dbRefreshes = new Counter({
+      name: METRIC_NAMES.dbRefreshes,
+      help: "Reads of the database-derived gauges (one set of COUNT queries each; at most one per METRICS_DB_REFRESH_MS)",
       registers: [this.registry],
     });
   }

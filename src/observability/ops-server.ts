@@ -3,13 +3,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { runReadiness, type ReadinessCheck } from "./health.js";
 import type { Metrics } from "./metrics.js";
+import { METRICS_CHALLENGE, metricsTokenCheck } from "./metrics-token.js";
 
 export interface OpsServer {
   readonly port: number;
   stop(): Promise<void>;
 }
 
-export async function startOpsServer(opts: { port: number; host: string; readiness: readonly ReadinessCheck[]; metrics: Metrics }): Promise<OpsServer> {
+export async function startOpsServer(opts: { port: number; host: string; readiness: readonly ReadinessCheck[]; metrics: Metrics; metricsToken?: string }): Promise<OpsServer> {
+  const authorized = metricsTokenCheck(opts.metricsToken);
   const server = http.createServer((req, res) => {
     const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     void (async () => {
@@ -19,6 +21,9 @@ export async function startOpsServer(opts: { port: number; host: string; readine
         return json(report.ready ? 200 : 503, report);
       }
       if (req.url === "/metrics") {
+        if (!authorized(req.headers.authorization)) {
+          return res.writeHead(401, { "content-type": "application/json", "www-authenticate": METRICS_CHALLENGE }).end(JSON.stringify({ error: "unauthorized" }));
+        }
         const { contentType, body } = await opts.metrics.render();
         return res.writeHead(200, { "content-type": contentType }).end(body);
       }

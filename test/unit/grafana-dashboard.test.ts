@@ -21,13 +21,22 @@ describe("Grafana dashboard", () => {
     for (const p of dashboard.panels) assert.ok(p.targets?.length > 0, `panel ${p.title} has no query`);
   });
 
+  it("process and Node.js metrics carry their standard, unprefixed names", async () => {
+    const names = await exposedNames();
+    for (const n of ["process_resident_memory_bytes", "process_cpu_seconds_total", "nodejs_eventloop_lag_p99_seconds", "nodejs_heap_size_used_bytes"]) {
+      assert.ok(names.has(n), `${n} is exposed`);
+    }
+    assert.deepEqual([...names].filter((n) => n.startsWith("epoch_windows_process_") || n.startsWith("epoch_windows_nodejs_")), []);
+  });
+
   it("refers only to metrics that exist", async () => {
     const names = await exposedNames();
     const used = new Set<string>();
     for (const p of dashboard.panels) {
-      for (const t of p.targets) for (const m of String(t.expr).match(/epoch_windows_[a-z_]+/g) ?? []) used.add(m);
+      for (const t of p.targets) for (const m of String(t.expr).match(/\b(?:epoch_windows|process|nodejs)_[a-z0-9_]+/g) ?? []) used.add(m);
     }
     assert.ok(used.size >= 8);
+    assert.ok([...used].some((m) => m.startsWith("process_")), "memory comes from the standard process metrics");
     for (const m of used) {
       const base = m.replace(/_(bucket|sum|count)$/, "");
       assert.ok(names.has(m) || names.has(base), `dashboard uses unknown metric ${m}`);
