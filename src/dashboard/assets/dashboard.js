@@ -284,6 +284,6 @@ subscribe(LIVE, {
   },
 });
 loadSnapshot().catch(failed);
-setInterval(() => renderTimeline(), 250);
-setInterval(renderSoon, 1000);
+setInterval(() => renderTimeline(), 500);
+setInterval(renderSoon, 2000);
 new ResizeObserver(renderSoon).observe($("timeline"));

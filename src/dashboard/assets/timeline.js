@@ -127,12 +127,15 @@ export function createTimeline(container, { onTopic, onEpoch }) {
         const left = Math.max(-2, x(bar.openAt));
         const right = Math.min(x(max) + 2, x(bar.closeAt));
         const pxWidth = Math.max(3, right - left);
-        el.className = `bar ${bar.kind} ${phase}`;
-        el.dataset.phase = phase;
-        el.style.cssText = `left:${left}px;width:${pxWidth}px;top:${lane.top + HEADER + bar.row * TRACK + 2}px;height:${TRACK - 4}px`;
+        const css = `left:${left.toFixed(1)}px;width:${pxWidth.toFixed(1)}px;top:${lane.top + HEADER + bar.row * TRACK + 2}px;height:${TRACK - 4}px`;
+        if (el.style.cssText !== css) el.style.cssText = css;
         el.tabIndex = bar === (focused ?? lane.bars[0]) ? 0 : -1;
-        el.setAttribute("aria-label", barLabel(bar.epoch, bar.kind, phase));
-        el.title = `${el.dataset.label} · ${bar.kind} ${PHASE_TEXT[phase]}\n${utc(bar.openAt)} → ${utc(bar.closeAt)}`;
+        if (el.dataset.phase !== phase || !el.title) {
+          el.dataset.phase = phase;
+          el.className = `bar ${bar.kind} ${phase}`;
+          el.setAttribute("aria-label", barLabel(bar.epoch, bar.kind, phase));
+          el.title = `${el.dataset.label} · ${bar.kind} ${PHASE_TEXT[phase]}\n${utc(bar.openAt)} → ${utc(bar.closeAt)}`;
+        }
         // The readable nonce where it fits; narrow bars keep it in their label and tooltip.
         const text = pxWidth >= 40 ? el.dataset.label : "";
         if (el.textContent !== text) el.textContent = text;
