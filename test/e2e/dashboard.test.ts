@@ -245,10 +245,23 @@ describe("dashboard (headless Chromium, offline)", { timeout: 900_000 }, () => {
       await h.page.waitForSelector("#older[hidden]", { state: "attached", ...WAIT });
       const last = await h.page.$eval("#transitions tr:last-child", (tr) => [tr.getAttribute("data-transition"), tr.querySelector(".nonce")!.textContent, tr.querySelector(".nonce")!.getAttribute("title")]);
       assert.deepEqual(last, ["OPEN_WORKER_WINDOW", "v1/1", "72057594037927937"]);
+      // Copying the readable nonce copies the exact value.
+      await h.context.grantPermissions(["clipboard-read", "clipboard-write"]);
+      await h.page.evaluate(() => {
+        window.getSelection().selectAllChildren(document.querySelector("#transitions tr:last-child .nonce"));
+        document.execCommand("copy");
+      });
+      assert.equal(await h.page.evaluate(() => navigator.clipboard.readText()), "72057594037927937");
       await closeClean(h);
     });
 
-    await t.test("at 390 px: nothing overflows the page, no serious accessibility finding", async () => {
+    await t.test("at 1400 px with the default range, and at 390 px: nothing overflows, no serious accessibility finding", async () => {
+      const wide = await open(browser, `${demo.url}/dashboard`, 1400);
+      await wide.page.waitForSelector("#status.live", WAIT);
+      await wide.page.waitForSelector('#timeline .bar.open[data-topic="9004"]', WAIT);
+      await wide.page.screenshot({ path: path.join(ARTIFACTS, "dashboard-timeline-1400.png") });
+      await closeClean(wide);
+
       const o = await open(browser, `${demo.url}/dashboard`, 390);
       const { page } = o;
       await page.waitForSelector("#status.live", WAIT);

@@ -2,7 +2,7 @@
 // subscription, and redraws. Data arrives only by queries and the subscription (no polling); a
 // timer only moves the "now" line and the countdowns.
 import { AuthError, credential, query, setCredential, subscribe } from "./api.js";
-import { compareIds, copyText, h, localTime, nonceEl, readableNonce, timeEl, utc } from "./format.js";
+import { compareIds, copyText, h, readableNonce, timeEl } from "./format.js";
 import { createLatenessChart, renderCounts } from "./health.js";
 import { createHistory, renderOpenWindows } from "./history.js";
 import { LIVE_STATES, mergeEpoch, mergeRecord, mergeTopic, model, prune, windowPhase } from "./model.js";
@@ -228,6 +228,16 @@ for (const button of document.querySelectorAll("button.copy")) {
   button.addEventListener("click", () => copyText(button, button.previousElementSibling.textContent));
 }
 
+// Copying a readable nonce (v1/11) copies the exact value the API returned.
+document.addEventListener("copy", (e) => {
+  const selection = getSelection();
+  const node = selection?.anchorNode;
+  const el = (node?.nodeType === Node.ELEMENT_NODE ? node : node?.parentElement)?.closest(".nonce");
+  if (!el || selection.toString().trim() !== el.textContent) return;
+  e.clipboardData.setData("text/plain", el.dataset.nonce);
+  e.preventDefault();
+});
+
 // ---- epoch details: on hover or focus; a click or tap pins them until Escape or close ----
 let pinned = null;
 const details = $("details");
@@ -246,12 +256,18 @@ function fillDetails(key) {
       h("dt", {}, "worker"), win("worker"),
       h("dt", {}, "reputer"), win("reputer")),
     records.length ? h("ol", { class: "epoch-log" }, records.map((r) => h("li", {}, timeEl(r.at), ` ${r.transition}`))) : null,
-    h("p", { class: "hint" }, `times are local; hover one for UTC (${utc(now).slice(-7)})`),
+    h("p", { class: "hint" }, `times are local (${utcOffset()}); hover one for UTC`),
   );
   details.querySelector(".close").addEventListener("click", () => hideDetails(true));
   const copy = details.querySelector(".copy");
   copy.addEventListener("click", () => copyText(copy, e.nonce));
   details.dataset.key = key;
+}
+function utcOffset() {
+  const minutes = -new Date().getTimezoneOffset();
+  const sign = minutes < 0 ? "−" : "+";
+  const abs = Math.abs(minutes);
+  return minutes ? `UTC${sign}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, "0")}` : ""}` : "UTC";
 }
 function showDetails(key, anchor, pin) {
   if (pinned && !pin) return;
