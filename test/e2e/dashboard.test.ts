@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { EpochTransition, TransitionSource } from "../../src/domain/index.js";
+import { EpochState, EpochTransition, TransitionSource, UINT64_MAX, computeWindows } from "../../src/domain/index.js";
 import { LifecycleStore } from "../../src/db/lifecycle-store.js";
 import { PrismaSettledLogReader } from "../../src/db/settled-log-reader.js";
 import { startLiveTransitions, type LiveTransitions } from "../../src/pubsub/live-transitions.js";
@@ -119,6 +119,11 @@ describe("dashboard (headless Chromium, offline)", { timeout: 900_000 }, () => {
     const a: string = (await demo.gql(`mutation { startEpoch(topicId: "777") { nonce } }`)).startEpoch.nonce;
     const b: string = (await demo.gql(`mutation { startEpoch(topicId: "777") { nonce } }`)).startEpoch.nonce;
 
+    // The extremes: the largest topic id, and a legacy (version 0) nonce due to open in a minute.
+    const big = { epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 };
+    await store.topics.create(db.prisma, { id: UINT64_MAX, ...big });
+    await store.epochs.insert(db.prisma, { topicId: UINT64_MAX, nonce: 5000n, state: EpochState.INIT, windows: computeWindows(big, Date.now() + 60_000) });
+
     await t.test("a bar per open window, labelled with the readable nonce; overlap on separate tracks", async () => {
       const o = await open(browser, `${demo.url}/dashboard?ahead=900`, 1400);
       const { page } = o;
@@ -145,13 +150,17 @@ describe("dashboard (headless Chromium, offline)", { timeout: 900_000 }, () => {
           els.map((el) => `${el.dataset.kind} ${el.dataset.topic}/${el.dataset.nonce}`).sort());
         return api.length > 4 && JSON.stringify(api) === JSON.stringify(bars) && bars;
       }, 60_000, 200);
-      assert.ok(drawn.some((d) => d.includes(" 9001/")), "demo topics are drawn");
+      assert.ok(drawn.filter((d) => / 900[1-4]\//.test(d)).length >= 3, "demo topics are drawn");
       const labels = await page.$$eval("#timeline .bar", (els) => els.map((el) => [el.getAttribute("data-nonce"), el.getAttribute("data-label"), el.getAttribute("aria-label")]));
       for (const [nonce, label, aria] of labels) {
         assert.equal(label, readable(nonce!));
         assert.ok(aria!.includes(`epoch ${label}`), aria!);
       }
-      assert.deepEqual(await page.$$eval(".lane-label", (els) => els.map((el) => el.getAttribute("data-topic"))), ["777", "9001", "9002", "9003", "9004"]);
+      assert.deepEqual(await page.$$eval(".lane-label", (els) => els.map((el) => el.getAttribute("data-topic"))), ["777", "9001", "9002", "9003", "9004", "18446744073709551615"]);
+      assert.deepEqual(await barsOf(page, "18446744073709551615"), [
+        { kind: "reputer", nonce: "5000", text: "v0/5000", phase: "upcoming" },
+        { kind: "worker", nonce: "5000", text: "v0/5000", phase: "upcoming" },
+      ]);
 
       // Focus (keyboard) shows the epoch's details: state, full nonce.
       await page.locator(`#timeline .bar.worker[data-topic="777"][data-nonce="${a}"]`).focus();

@@ -64,10 +64,19 @@ function takePage(page) {
   model.older = { cursor: page.pageInfo.endCursor, hasMore: page.pageInfo.hasNextPage };
 }
 
+// A snapshot that failed (database down, say) is tried again when the subscription (re)connects.
+let snapshot = { loaded: false, loading: false };
 async function loadSnapshot() {
   const mine = ++generation;
-  const d = await query(SNAPSHOT, { topic: view.focus, live: LIVE_STATES });
+  snapshot = { loaded: false, loading: true };
+  let d;
+  try {
+    d = await query(SNAPSHOT, { topic: view.focus, live: LIVE_STATES });
+  } finally {
+    if (mine === generation) snapshot.loading = false;
+  }
   if (mine !== generation) return;
+  snapshot.loaded = true;
   takeTopics(d.topics);
   model.countSamples = [];
   takeCounts(d.epochStateCounts);
@@ -150,7 +159,11 @@ function renderTimeline(now = Date.now()) {
   const min = center - view.past * 1000;
   const max = center + view.ahead * 1000;
   const epochs = [...model.epochs.values()].filter((e) => inFocus(e.topicId));
-  const byTopic = Map.groupBy(epochs, (e) => e.topicId);
+  const byTopic = new Map();
+  for (const e of epochs) {
+    if (byTopic.has(e.topicId)) byTopic.get(e.topicId).push(e);
+    else byTopic.set(e.topicId, [e]);
+  }
   const topics = laneTopics(epochs, min, max);
   timeline.render({ now, min, max, topics, epochsByTopic: byTopic, focus: view.focus });
   $("timeline-empty").hidden = topics.length > 0;
@@ -291,7 +304,12 @@ document.addEventListener("keydown", (e) => { if (e.key === "Escape") hideDetail
 
 // ---- start: subscribe first, then load, so nothing committed in between is missed ----
 subscribe(LIVE, {
-  onStatus: (s) => (s === "live" ? setStatus("live", "live") : s.startsWith("credential") ? askForCredential(s) : setStatus("reconnecting…", "down")),
+  onStatus: (s) => {
+    if (s.startsWith("credential")) return askForCredential(s);
+    if (s !== "live") return setStatus("reconnecting…", "down");
+    setStatus("live", "live");
+    if (!snapshot.loaded && !snapshot.loading) loadSnapshot().catch(failed);
+  },
   onData: (t) => {
     mergeRecord(t, { fresh: true });
     mergeEpoch(t.epoch);
