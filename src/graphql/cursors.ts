@@ -60,14 +60,6 @@ function inRange(v: bigint, max: bigint, arg: string): bigint {
 
 const uint64 = (v: bigint, arg: string) => inRange(v, UINT64_MAX, arg);
 
-export const epochCursor = {
-  encode: (p: EpochPosition): string => encode("ep1", [p.startAt, p.topicId, p.nonce]),
-  decode(cursor: string, arg = "after"): EpochPosition {
-    const [startAt, topicId, nonce] = decode("ep1", cursor, 3, arg) as [bigint, bigint, bigint];
-    return { startAt: Number(inRange(startAt, START_AT_MAX, arg)), topicId: uint64(topicId, arg), nonce: uint64(nonce, arg) };
-  },
-};
-
 export const transitionCursor = {
   encode: (p: LogPosition): string => encode("tr1", [p.txid, p.id]),
   decode(cursor: string, arg = "after"): LogPosition {
@@ -91,6 +83,12 @@ export const sortedEpochCursor = {
   encode: (p: EpochPosition, sort: EpochSort): string => encode(EPOCH_SORT_KIND[sort], [p.startAt, p.topicId, p.nonce]),
   decode(cursor: string, sort: EpochSort, arg = "after"): EpochPosition {
     const [at, topicId, nonce] = decode(EPOCH_SORT_KIND[sort], cursor, 3, arg) as [bigint, bigint, bigint];
-    return { startAt: Number(at), topicId: uint64(topicId, arg), nonce: uint64(nonce, arg) };
+    return { startAt: Number(inRange(at, START_AT_MAX, arg)), topicId: uint64(topicId, arg), nonce: uint64(nonce, arg) };
   },
+};
+
+/** Cursors of the default order (NEWEST_FIRST). */
+export const epochCursor = {
+  encode: (p: EpochPosition): string => sortedEpochCursor.encode(p, "NEWEST_FIRST"),
+  decode: (cursor: string, arg = "after"): EpochPosition => sortedEpochCursor.decode(cursor, "NEWEST_FIRST", arg),
 };

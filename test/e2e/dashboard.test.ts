@@ -115,7 +115,7 @@ describe("dashboard (headless Chromium, offline)", { timeout: 900_000 }, () => {
     after(() => demo.stop());
     // A topic of our own with long windows, so its bars hold still while we look: two epochs
     // whose worker windows overlap, reputer windows due in 5 minutes (the page shows 15 ahead).
-    await demo.gql(`mutation { createTopic(input: { id: "777", epochLength: 600, groundTruthLag: 300, workerSubmissionWindow: 300 }) { id } }`);
+    await demo.gql(`mutation { createTopic(input: { id: "777", epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 }) { id } }`);
     const a: string = (await demo.gql(`mutation { startEpoch(topicId: "777") { nonce } }`)).startEpoch.nonce;
     const b: string = (await demo.gql(`mutation { startEpoch(topicId: "777") { nonce } }`)).startEpoch.nonce;
 

@@ -31,7 +31,7 @@ describe("cursors (hostile)", () => {
 
   it("refuses forged and out-of-range cursors with BAD_USER_INPUT naming the argument, over HTTP and graphql-ws", async () => {
     const api = await spawnApi(db.url);
-    const { createTopic } = await api.gql(`mutation { createTopic(input: { epochLength: 3600, groundTruthLag: 600, workerSubmissionWindow: 300 }) { id } }`);
+    const { createTopic } = await api.gql(`mutation { createTopic(input: { epochLength: 3600, groundTruthLag: 3600, workerSubmissionWindow: 300 }) { id } }`);
     await api.gql(`mutation($t: Uint64!) { startEpoch(topicId: $t) { nonce } }`, { t: createTopic.id });
 
     // Cursors the server issued still work.

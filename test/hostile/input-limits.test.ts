@@ -44,7 +44,7 @@ describe("input limits (hostile)", () => {
 
   it("refuses NUL characters and over-long strings as BAD_USER_INPUT naming the argument, before any write", async () => {
     const api = await spawnApi(db.url);
-    const { createTopic } = await api.gql(`mutation { createTopic(input: { epochLength: 3600, groundTruthLag: 600, workerSubmissionWindow: 300 }) { id } }`);
+    const { createTopic } = await api.gql(`mutation { createTopic(input: { epochLength: 3600, groundTruthLag: 3600, workerSubmissionWindow: 300 }) { id } }`);
     const topicId = createTopic.id as string;
     const { startEpoch } = await api.gql(`mutation($t: Uint64!) { startEpoch(topicId: $t) { nonce } }`, { t: topicId });
     const nonce = startEpoch.nonce as string;

@@ -122,7 +122,7 @@ describe("hostile scrapers of /metrics (real processes)", { timeout: 120_000 }, 
   it("standalone worker: the ops port's /metrics needs the token too, and its database gauges are throttled", async () => {
     const port = await freePort();
     const { child, signal } = spawnTsx(path.resolve(import.meta.dirname, "../../src/bin/worker.ts"), {
-      DATABASE_URL: db.url, WORKER_PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production",
+      DATABASE_URL: db.url, WORKER_PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production", AUTH_DISABLED: "true",
       METRICS_TOKEN: TOKEN, METRICS_DB_REFRESH_MS: "600000",
     });
     await new Promise<void>((resolve, reject) => {
