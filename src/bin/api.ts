@@ -125,6 +125,7 @@ const api = await createApiServer({
     buffer: config.SUBSCRIPTION_BUFFER,
     bufferBytes: config.SUBSCRIPTION_BUFFER_BYTES,
     maxCost: config.SUBSCRIPTION_MAX_COST,
+    workPerSecond: config.SUBSCRIPTION_WORK_PER_SECOND,
     backpressure: { connectionBytes: config.WS_CONNECTION_BUFFER_BYTES, stallBytes: config.WS_STALL_BYTES, stallMs: config.WS_STALL_MS },
   },
   logger: log,

@@ -134,8 +134,10 @@ const schema = z.object({
   SUBSCRIPTION_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
   /** Cost (objects one event may load, as QUERY_MAX_COST counts them) a subscription document may have. */
   SUBSCRIPTION_MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(200),
+  /** Cost units of subscription executions (an event's cost, each time it is executed) a client may spend per second; 0 turns it off. */
+  SUBSCRIPTION_WORK_PER_SECOND: z.coerce.number().int().min(0).max(100_000_000).default(5000),
   /** Bytes waiting to be sent on one WebSocket (socket buffer plus its subscribers' buffers) before it is closed with 4413. */
-  WS_CONNECTION_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  WS_CONNECTION_BUFFER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(2 * 1024 * 1024),
   /** A WebSocket whose unsent bytes stay above this for WS_STALL_MS is closed with 4413, whatever pongs it sends. */
   WS_STALL_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(64 * 1024),
   WS_STALL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),

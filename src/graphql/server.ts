@@ -64,6 +64,8 @@ export interface ApiServerOptions {
     readonly bufferBytes?: number;
     readonly maxCost?: number;
     readonly backpressure?: BackpressureLimits;
+    /** Cost units of subscription executions per client per second (0: unbounded). */
+    readonly workPerSecond?: number;
   };
   /** Auth, query limits, rate limit, body size, introspection, playground; open when omitted. */
   readonly security?: Partial<ApiSecurity>;
@@ -140,7 +142,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     // The config's defaults (src/config/config.ts), so an embedder is bounded too.
     bufferBytes: opts.subscriptionLimits?.bufferBytes ?? 1024 * 1024,
     subscriptionMaxCost: opts.subscriptionLimits?.maxCost ?? 200,
-    backpressure: opts.subscriptionLimits?.backpressure ?? { connectionBytes: 8 * 1024 * 1024, stallBytes: 64 * 1024, stallMs: 5000 },
+    backpressure: opts.subscriptionLimits?.backpressure ?? { connectionBytes: 2 * 1024 * 1024, stallBytes: 64 * 1024, stallMs: 5000 },
+    // A client may spend two seconds' worth at once.
+    workBudget: { perSecond: opts.subscriptionLimits?.workPerSecond ?? 5000, burst: 2 * (opts.subscriptionLimits?.workPerSecond ?? 5000) },
     allowedOrigins: security.allowedOrigins,
     logger,
   });
@@ -234,3 +238,4 @@ function jsonErrors(development: boolean, logError: (e: unknown) => void): Error
     res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
   };
 }
+

@@ -78,7 +78,20 @@ export function applyBackpressure(
     setTimeout(() => socket.terminate(), limits.stallMs).unref();
   };
   wss.on("connection", (socket) => {
-    budgets.set(socket, new ConnectionBudget(socket, limits.connectionBytes, () => close(socket, "over budget")));
+    const budget = new ConnectionBudget(socket, limits.connectionBytes, () => close(socket, "over budget"));
+    budgets.set(socket, budget);
+    // Checked at every send, not only by the timer: a fast event stream to a client that stopped
+    // reading fills the socket buffer far faster than any interval. Once closing, sends are dropped
+    // (the client resumes from its last cursor), so nothing more piles up behind the close frame.
+    type Callback = (err?: Error) => void;
+    const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: Callback) => void;
+    const budgeted = (data: unknown, options?: object | Callback, cb?: Callback) => {
+      const done = typeof options === "function" ? (options as Callback) : cb;
+      if (closing.has(socket)) return done?.();
+      send(data, typeof options === "object" ? options : {}, done);
+      budget.check();
+    };
+    Object.assign(socket, { send: budgeted });
   });
   const timer = setInterval(
     () => {

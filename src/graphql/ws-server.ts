@@ -10,7 +10,7 @@
  * or lets its backlog outgrow its budget is closed with 4413 (ws-backpressure.ts).
  */
 import type http from "node:http";
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, subscribe as graphqlSubscribe, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { CloseCode, type Context } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -29,6 +29,7 @@ import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
 import { applyBackpressure, type BackpressureLimits, type ConnectionBudget } from "./ws-backpressure.js";
 import { isOriginAllowed } from "./ws-origin.js";
+import { chargedStream, SubscriptionWorkBudget, type WorkBudgetLimits } from "./subscription-work-budget.js";
 
 export interface SubscriptionServerOptions {
   readonly path: string;
@@ -47,6 +48,8 @@ export interface SubscriptionServerOptions {
   readonly subscriptionMaxCost?: number;
   /** Per-connection byte budget and stall detection; none when omitted. */
   readonly backpressure?: BackpressureLimits;
+  /** Cost units of subscription executions a client may spend per second (subscription-work-budget.ts); none when omitted. */
+  readonly workBudget?: WorkBudgetLimits;
   /** Browser origins allowed besides the API's own ("*": any); a request without Origin always passes. */
   readonly allowedOrigins?: readonly string[];
   /** Largest WebSocket message accepted (the HTTP body limit). */
@@ -115,8 +118,20 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
     });
   });
 
+  // Every execution of a subscription's selection is paid for by the client that subscribed (a
+  // shared execution by its first subscriber), at the cost its document was admitted with.
+  const workBudget = new SubscriptionWorkBudget(opts.workBudget ?? { perSecond: 0, burst: 0 });
+  const payerByContext = new WeakMap<object, { client: string; cost: number }>();
+  const chargedSubscribe = async (args: ExecutionArgs) => {
+    const result = await graphqlSubscribe(args);
+    const payer = typeof args.contextValue === "object" && args.contextValue !== null ? payerByContext.get(args.contextValue) : undefined;
+    if (!payer || !workBudget.enabled || !(Symbol.asyncIterator in result)) return result;
+    return chargedStream(result, () => workBudget.charge(payer.client, payer.cost));
+  };
+
   // Identical live subscriptions share one execution (src/graphql/shared-subscriptions.ts).
   const shared = createSharedSubscribe({
+    subscribe: chargedSubscribe,
     bufferLimit: opts.bufferLimit,
     bufferBytes: opts.bufferBytes,
     accountOf: (args) => (typeof args.contextValue === "object" && args.contextValue !== null ? budgetByContext.get(args.contextValue) : undefined),
@@ -171,12 +186,13 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         if (invalid.length) return invalid.map((e) => (e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })));
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError("Unable to identify operation", { extensions: { code: "BAD_USER_INPUT" } })];
+        let cost: number;
         try {
           opts.guard.authorize(caller.principal, operation.operation);
           // Subscriptions are charged what one event costs, against their own lower limit.
           const subscription = operation.operation === "subscription";
           const maxCost = subscription ? Math.min(opts.limits.maxCost, opts.subscriptionMaxCost ?? opts.limits.maxCost) : opts.limits.maxCost;
-          const cost = operationCost(schema, document, operation, payload.variables ?? undefined, { limit: maxCost });
+          cost = operationCost(schema, document, operation, payload.variables ?? undefined, { limit: maxCost });
           if (subscription) checkSubscriptionCost(cost, maxCost);
           else checkCost(cost, opts.limits);
           checkStringInputs(schema, document, operation, payload.variables);
@@ -191,6 +207,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         const contextValue = opts.makeContext(caller.principal);
         const budget = backpressure?.budgetOf(ctx.extra.socket);
         if (budget) budgetByContext.set(contextValue, budget);
+        payerByContext.set(contextValue, { client: caller.client, cost });
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (ctx, id, payload, errors) => {
