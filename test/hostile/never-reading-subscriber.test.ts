@@ -25,6 +25,7 @@ const ENV = {
   RATE_LIMIT_BURST: "0",
   LOG_LEVEL: "debug",
   SUBSCRIPTION_MAX_COST: "100000", // admit the heavy payloads: this test is about memory
+  SUBSCRIPTION_WORK_PER_SECOND: "0", // and execute them at the event rate (the work budget has its own test)
   SUBSCRIPTION_BUFFER_BYTES: "262144",
   WS_CONNECTION_BUFFER_BYTES: "33554432",
   WS_STALL_BYTES: "65536",
