@@ -242,7 +242,10 @@ describe("dashboard (headless Chromium, offline)", { timeout: 900_000 }, () => {
       await closeClean(o);
 
       // A fresh page on ?topic=778: its past comes from the query API (no event arrives for it).
+      // Its lane says how many periodic starts a catch-up skipped.
+      await db.prisma.$executeRawUnsafe(`UPDATE topic SET missed_starts = 3 WHERE id = u64_encode(778)`);
       const h = await open(browser, `${demo.url}/dashboard?topic=778`, 1400);
+      await h.page.waitForSelector('.lane-label[data-topic="778"]:has-text("3 starts skipped")', WAIT);
       await h.page.waitForFunction(() => document.querySelectorAll("#transitions tr").length === 50, null, WAIT);
       const first = await h.page.$eval("#transitions tr", (tr) => [tr.getAttribute("data-topic"), tr.getAttribute("data-transition"), tr.querySelector(".nonce")!.textContent]);
       assert.deepEqual(first, ["778", "CANCEL", "v1/110"]);

@@ -104,10 +104,12 @@ describe("index use with 100k epochs over 1k topics", () => {
       assertServedBy(p, "epoch_by_state_and_topic");
     });
 
-    it("CLOSING_SOONEST of open reputer windows uses epoch_by_state_reputer_close", async () => {
+    it("CLOSING_SOONEST of open reputer windows is served by a reputer-close index, no sort", async () => {
       for (const after of [undefined, cursor]) {
+        // Either index gives the order without a sort; which one the planner takes depends on the
+        // sampled statistics (the state index, or the global close index filtered by state).
         const p = await listingPlan(db, { states: [RS] }, { sort: "REPUTER_CLOSE_SOONEST", after });
-        assertServedBy(p, "epoch_by_state_reputer_close");
+        assert.match(p, /using epoch_by_state_reputer_close |using epoch_by_reputer_close /, p);
         noSort(p);
       }
     });

@@ -34,7 +34,7 @@ function writeUrl() {
 // ---- queries ----
 const EPOCH = `fragment E on Epoch { topicId nonce state version workerWindow { openAt closeAt } reputerWindow { openAt closeAt } }`;
 const RECORD = `fragment R on TransitionRecord { cursor topicId nonce transition from to at dueAt source }`;
-const TOPICS = `topics(first: 500) @include(if: $withTopics) { totalCount edges { node { id epochLength groundTruthLag workerSubmissionWindow active } } }`;
+const TOPICS = `topics(first: 500) @include(if: $withTopics) { totalCount edges { node { id epochLength groundTruthLag workerSubmissionWindow active missedStarts } } }`;
 const PAGE = `edges { node { ...E transitions(first: 6) { edges { node { ...R } } } } } pageInfo { hasNextPage endCursor }`;
 const SNAPSHOT = `query Snapshot($topic: Uint64, $live: [EpochState!], $withTopics: Boolean = true) {
   ${TOPICS}

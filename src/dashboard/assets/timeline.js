@@ -63,7 +63,9 @@ export function createTimeline(container, { onTopic, onEpoch }) {
       lanes.set(topic.id, lane);
     }
     const every = topic.epochLength ? ` · every ${duration(topic.epochLength * 1000)}` : "";
-    lane.label.textContent = `topic ${topic.id}${every}`;
+    // Periodic starts a catch-up skipped (no worker ran at their instants): downtime shows here.
+    const skipped = topic.missedStarts ? ` · ${topic.missedStarts} start${topic.missedStarts === 1 ? "" : "s"} skipped` : "";
+    lane.label.textContent = `topic ${topic.id}${every}${skipped}`;
     lane.label.title = focused ? "show every topic" : `show only topic ${topic.id}`;
     lane.label.setAttribute("aria-pressed", String(focused));
     return lane;
