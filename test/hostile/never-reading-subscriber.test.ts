@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
 import { spawnApi, type ApiProcess } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 
 const TOPIC = "3";
 const SUBSCRIPTIONS = 10;
@@ -49,14 +50,6 @@ function logLines(api: ApiProcess): Array<{ level: number; msg: string; [k: stri
     }
   });
   return lines;
-}
-
-async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** One committed start and one cancel (with a long reason): two events, and a heavier topic. */

@@ -8,20 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { spawnApi } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 import { rawSocket } from "../helpers/ws-client.js";
 
 /** ~8,300 objects per event: within QUERY_MAX_COST (50,000), far over the default SUBSCRIPTION_MAX_COST. */
 const HEAVY = `subscription { epochTransitioned { epoch { topic { epochs(first: 100) { edges { node { transitions(first: 40) { edges { node { at reason } } } } } } } } } }`;
 const NESTED_SMALL = `subscription { epochTransitioned { cursor epoch { state transitions(first: 10) { edges { node { at } } } } } }`;
 const DASHBOARD = `subscription($after: String) { epochTransitioned(after: $after) { cursor at topicId nonce transition to source } }`;
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("subscription cost per event (hostile, real process)", { timeout: 60_000 }, () => {
   let db: TestDatabase;

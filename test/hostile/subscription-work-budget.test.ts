@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { spawnApi } from "../helpers/api-process.js";
 import { API_KEYS, OPERATOR_KEY, VIEWER_KEY } from "../helpers/credentials.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 import { rawSocket } from "../helpers/ws-client.js";
 
 /** Cost 23 per event (query-cost.ts): a budget of 100/s pays for about 4 events a second. */
@@ -16,14 +17,6 @@ const NESTED = `subscription { epochTransitioned { cursor epoch { state transiti
 /** Cost 1 per event. */
 const LIGHT = `subscription { epochTransitioned { cursor transition } }`;
 const EVENTS = 60;
-
-async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("subscription work budget (hostile, real process)", { timeout: 90_000 }, () => {
   let db: TestDatabase;
