@@ -37,7 +37,8 @@ const PASSWORD = "postgres";
 /** Which process owns the server running on a data directory (ours, next to postmaster.pid). */
 const OWNER_FILE = "epoch-windows.owner";
 
-function alive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM: it does, owned by someone else). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -10,19 +10,11 @@ import { dropDatabase } from "../../src/db/admin.js";
 import { toStored } from "../../src/db/uint64-column.js";
 import { spawnApi } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { samples } from "../helpers/metrics-text.js";
 
 const NAMES = ["OPEN_WORKER_WINDOW", "CLOSE_WORKER_WINDOW", "OPEN_REPUTER_WINDOW", "CLOSE_REPUTER_WINDOW", "COMPLETE", "CANCEL"];
 const SOURCES = ["SCHEDULER", "API"];
 
-function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const [series, value] = line.split(/ (?=[^ ]+$)/) as [string, string];
-    out.set(series.slice(name.length), Number(value));
-  }
-  return out;
-}
 
 describe("metrics and readiness (real process)", { timeout: 120_000 }, () => {
   let db: TestDatabase;

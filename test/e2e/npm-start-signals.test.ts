@@ -11,17 +11,10 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { freePort } from "../../src/db/embedded-postgres.js";
 import { waitFor } from "../helpers/lifecycle.js";
+import { alive } from "../../src/db/embedded-postgres.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 const firstLineNumber = (file: string) => Number.parseInt(readFileSync(file, "utf8").split("\n")[0]!, 10);
 

@@ -12,20 +12,11 @@ import { freePort } from "../../src/db/embedded-postgres.js";
 import { spawnApi } from "../helpers/api-process.js";
 import { spawnTsx } from "../helpers/child-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { samples } from "../helpers/metrics-text.js";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-/** `name{labels} value` lines of one metric (the label set as the key, "" for none). */
-function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const [series, value] = line.split(/ (?=[^ ]+$)/) as [string, string];
-    out.set(series.slice(name.length), Number(value));
-  }
-  return out;
-}
 
 async function scrape(url: string, headers: Record<string, string> = auth): Promise<{ status: number; text: string; challenge: string | null }> {
   const res = await fetch(`${url}/metrics`, { headers });
