@@ -1,11 +1,13 @@
 /**
  * The write-side use cases (LifecycleCommands). Each command is one transaction: the state change,
- * its transition records and the jobs it schedules or removes commit together. Rows are locked
- * before they are read for a decision (topic, then epochs), so a command racing the scheduler waits
- * for it and then decides on the committed state instead of failing with a conflict.
+ * its transition records and the schedule it implies (the rows' own state, windows and next start)
+ * commit together. Rows are locked before they are read for a decision (topic, then epochs), so a
+ * command racing the scheduler waits for its batch and then decides on the committed state instead
+ * of failing with a conflict; a command that makes something due tells the workers on commit.
  */
 import {
   EpochTransition,
+  nextDueAt,
   InvalidInputError,
   NotFoundError,
   ConflictError,
@@ -19,9 +21,8 @@ import {
   type TopicSettings,
 } from "../domain/index.js";
 import type { CreateTopicCommand, LifecycleCommands } from "./lifecycle-commands.js";
-import type { JobSchedulerPort, LifecycleStorePort } from "./lifecycle-ports.js";
+import type { LifecycleStorePort } from "./lifecycle-ports.js";
 import type { EpochKey, EpochRecord, TopicRecord } from "./records.js";
-import { queueNextStep } from "./scheduled-work.js";
 
 export type Clock = () => number;
 
@@ -30,7 +31,6 @@ const SETTING_KEYS = ["epochLength", "groundTruthLag", "workerSubmissionWindow"]
 export class LifecycleService<Tx> implements LifecycleCommands {
   constructor(
     private readonly store: LifecycleStorePort<Tx>,
-    private readonly jobs: JobSchedulerPort<Tx>,
     private readonly now: Clock = Date.now,
   ) {}
 
@@ -57,8 +57,8 @@ export class LifecycleService<Tx> implements LifecycleCommands {
         // starts stay at anchor + n·epochLength with the new length and never drift.
         const anchor = topic.activatedAt.getTime();
         const next = periodicStartAt(topic, anchor, periodicStartIndex(topic, anchor, this.now()) + 1);
-        updated = (await this.store.topics.setActive(tx, id, true, new Date(next)))!;
-        await this.jobs.schedulePeriodicStart(tx, { topicId: id, anchor: next, index: 0 }, next);
+        updated = (await this.store.topics.setSchedule(tx, id, { active: true, anchor: next, nextStartAt: next }))!;
+        await this.store.scheduleChanged(tx, next);
       }
       return updated;
     });
@@ -76,14 +76,13 @@ export class LifecycleService<Tx> implements LifecycleCommands {
    * Stops the periodic start and collects the live epochs in one transaction, then cancels each in a
    * transaction of its own: one transition, one transaction, and each cancel queues behind that
    * epoch's running step (see EpochRepository.get) so the log keeps every epoch's commit order.
-   * No new epoch can start in between: the topic is inactive and its periodic job gone.
+   * No new epoch can start in between: the topic is inactive, with no next start.
    */
   async deactivateTopic(id: bigint): Promise<TopicRecord> {
     const { topic, live } = await this.store.transaction(async (tx) => {
       await this.lockTopic(tx, id);
       const live = await this.store.epochs.liveKeys(tx, id);
-      await this.jobs.unschedulePeriodicStart(tx, id);
-      return { topic: (await this.store.topics.setActive(tx, id, false, null))!, live };
+      return { topic: (await this.store.topics.setSchedule(tx, id, { active: false }))!, live };
     });
     for (const key of live) {
       await this.store.transaction(async (tx) => {
@@ -99,15 +98,15 @@ export class LifecycleService<Tx> implements LifecycleCommands {
     parseUint64(topicId, "topicId");
     return this.store.transaction(async (tx) => {
       const { epoch } = await this.store.startEpochIn(tx, topicId, this.now(), TransitionSource.API);
-      await queueNextStep(this.jobs, tx, epoch);
+      await this.announce(tx, epoch);
       return epoch;
     });
   }
 
   /**
-   * Operator override. The epoch's queued step job goes and the step after the applied one is
-   * queued at its own due time (nothing once the epoch is finished). A job of the applied step
-   * that a worker already holds finds the epoch past that step and ends quietly.
+   * Operator override. The epoch then waits for the step after the applied one, at that step's own
+   * instant (nothing once it is finished); a scheduler batch that took the epoch first made this
+   * command wait for its commit, and the command decides on what the batch left.
    */
   async applyEpochTransition(key: EpochKey, transition: EpochTransition): Promise<EpochRecord> {
     if (transition === EpochTransition.CANCEL) return this.cancelEpoch(key);
@@ -115,8 +114,7 @@ export class LifecycleService<Tx> implements LifecycleCommands {
     return this.store.transaction(async (tx) => {
       const current = await this.lockEpoch(tx, key);
       const { epoch } = await this.store.applyTransitionIn(tx, { ...key, transition, source: TransitionSource.API, dueAt: null, current });
-      await this.jobs.unscheduleEpoch(tx, key);
-      await queueNextStep(this.jobs, tx, epoch);
+      await this.announce(tx, epoch);
       return epoch;
     });
   }
@@ -127,19 +125,23 @@ export class LifecycleService<Tx> implements LifecycleCommands {
 
   private async activateIn(tx: Tx, topic: TopicRecord): Promise<TopicRecord> {
     const anchor = this.now();
-    await this.store.topics.setActive(tx, topic.id, true, new Date(anchor));
+    const nextStartAt = periodicStartAt(topic, anchor, 1);
+    await this.store.topics.setSchedule(tx, topic.id, { active: true, anchor, nextStartAt });
     const { epoch } = await this.store.startEpochIn(tx, topic.id, anchor, TransitionSource.API);
-    await queueNextStep(this.jobs, tx, epoch);
-    // Replaces a periodic job left from an earlier activation (its stale anchor would skip anyway).
-    await this.jobs.schedulePeriodicStart(tx, { topicId: topic.id, anchor, index: 1 }, periodicStartAt(topic, anchor, 1));
+    await this.store.scheduleChanged(tx, Math.min(nextStartAt, nextDueAt(epoch) ?? nextStartAt));
     return (await this.store.topics.get(tx, topic.id))!;
   }
 
   private async cancelIn(tx: Tx, key: EpochKey, reason: string | null): Promise<EpochRecord> {
     const current = await this.lockEpoch(tx, key);
     const { epoch } = await this.store.applyTransitionIn(tx, { ...key, transition: EpochTransition.CANCEL, source: TransitionSource.API, dueAt: null, reason, current });
-    await this.jobs.unscheduleEpoch(tx, key);
     return epoch;
+  }
+
+  /** Wake the workers for the epoch's next step (a cancelled or finished epoch waits for none). */
+  private async announce(tx: Tx, epoch: EpochRecord): Promise<void> {
+    const at = nextDueAt(epoch);
+    if (at !== null) await this.store.scheduleChanged(tx, at);
   }
 
   private async lockTopic(tx: Tx, id: bigint): Promise<TopicRecord> {

@@ -8,6 +8,8 @@ export interface TopicRecord extends TopicSettings {
   readonly lastNonce: bigint | null;
   /** Periodic starts skipped because no worker ran at their instants. */
   readonly missedStarts: number;
+  /** When the scheduler starts the next periodic epoch; null while inactive. */
+  readonly nextStartAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -92,18 +92,20 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
 const metrics = createProcessMetrics(prisma, { feed: live.feed, pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
 const countTransitions = transitionMetrics(metrics);
 // Our own commits drop cached pages before the mutation answers, without waiting for the notice.
-const lifecycle = createLifecycle(
+const lifecycle = createLifecycle({
   prisma,
+  pool,
   config,
-  Date.now,
-  (records) => {
+  onCommitted: (records) => {
     openWindowCache?.invalidate();
     countTransitions(records);
   },
-  (n) => metrics.missedStarts.inc(n),
-);
-// It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
-const worker = config.RUN_WORKER ? await startLifecycleWorker(config, database.url, lifecycle) : null;
+  onMissedStarts: (n) => metrics.missedStarts.inc(n),
+});
+// It rides out a database outage by itself (retrying with backoff); /readyz says meanwhile.
+const worker = config.RUN_WORKER
+  ? await startLifecycleWorker(config, database.url, lifecycle, { onError: (err) => log.error({ err }, "scheduler") })
+  : null;
 const readiness: ReadinessCheck[] = [migrationsCheck(prisma)];
 if (worker) readiness.push(workerCheck(worker));
 
@@ -132,7 +134,7 @@ const api = await createApiServer({
 });
 const { url } = await api.start(config.PORT, config.HOST);
 log.info(
-  { database: database.embedded ? `embedded (${config.EMBEDDED_PG_DIR})` : "DATABASE_URL", worker: worker?.poolId ?? "off" },
+  { database: database.embedded ? `embedded (${config.EMBEDDED_PG_DIR})` : "DATABASE_URL", worker: worker?.id ?? "off" },
   `epoch-windows on ${url}/graphql · playground ${url}/ · dashboard ${url}/dashboard`,
 );
 
@@ -146,7 +148,7 @@ if (demo) {
 shutdown = async (reason, code) => {
   log.info({ signal: reason }, "shutting down: draining requests, closing subscriptions, stopping the worker");
   stopStatus?.();
-  // Order: stop taking requests (HTTP drained, sockets closed with 1001), finish or release jobs,
+  // Order: stop taking requests (HTTP drained, sockets closed with 1001), finish the batch in flight,
   // then close the feed, the pool and the embedded server.
   await api.stop().catch((err) => log.error({ err }, "stopping the API"));
   await worker?.stop().catch((err) => log.error({ err }, "stopping the worker"));

@@ -1,7 +1,7 @@
 /** The gauges every process registers over the shared database, and the API's live ones. */
 import type { CommitObserver } from "../db/lifecycle-store.js";
 import { EpochTransition, TransitionSource } from "../domain/index.js";
-import { epochsByState, openWindowsByTopic, pendingJobs } from "../db/metrics-queries.js";
+import { epochsByState, openWindowsByTopic, schedulerBacklog } from "../db/metrics-queries.js";
 import type { Db } from "../db/prisma-client.js";
 import { METRIC_NAMES, Metrics, type GaugeSample } from "../observability/metrics.js";
 import { ThrottledReading } from "../observability/throttled-reading.js";
@@ -22,14 +22,14 @@ export function createProcessMetrics(prisma: Db, opts: ProcessMetricsOptions = {
     async () => {
       const open = await openWindowsByTopic(prisma);
       const states = await epochsByState(prisma);
-      const jobs = await pendingJobs(prisma);
-      return { open, states, jobs } satisfies Record<string, GaugeSample[]>;
+      const backlog = await schedulerBacklog(prisma);
+      return { open, states, backlog } satisfies Record<string, GaugeSample[]>;
     },
     { intervalMs: opts.dbRefreshMs ?? 5000, onRefresh: () => metrics.dbRefreshes.inc() },
   );
   metrics.gauge(METRIC_NAMES.openWindows, "Open submission windows per topic and kind", ["topic", "kind"], async () => (await database.get()).open);
   metrics.gauge(METRIC_NAMES.epochsByState, "Epochs per state", ["state"], async () => (await database.get()).states);
-  metrics.gauge(METRIC_NAMES.pendingJobs, "Jobs in the scheduler queue (waiting, ready or running)", [], async () => (await database.get()).jobs);
+  metrics.gauge(METRIC_NAMES.schedulerBacklog, "Starts and steps due and not yet applied", [], async () => (await database.get()).backlog);
   const feed = opts.feed;
   if (feed) metrics.gauge(METRIC_NAMES.liveSubscriptions, "Live subscriptions on this instance", [], () => [{ value: feed.subscriberCount }]);
   const pool = opts.pool;

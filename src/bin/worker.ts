@@ -36,11 +36,12 @@ if (auth.kind === "open") log.warn(auth.warning);
 const exitNow = () => process.exit(0);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, exitNow);
 await prepareDatabase(url);
-// Jobs hold a connection only for their transaction (not while waiting for their instant).
-const { prisma, pool } = createDatabaseClient(url, { max: Math.min(config.WORKER_CONCURRENCY + 2, 20) });
+// One batch at a time uses one connection; the rest serve metrics and readiness.
+const { prisma, pool } = createDatabaseClient(url, { max: 4 });
 const metrics = createProcessMetrics(prisma, { pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
-// It rides out a database outage by itself (reconnecting, restarting its pool); /readyz says meanwhile.
-const worker = await startLifecycleWorker(config, url, createLifecycle(prisma, config, Date.now, transitionMetrics(metrics), (n) => metrics.missedStarts.inc(n)));
+// It rides out a database outage by itself (retrying with backoff); /readyz says meanwhile.
+const lifecycle = createLifecycle({ prisma, pool, config, onCommitted: transitionMetrics(metrics), onMissedStarts: (n) => metrics.missedStarts.inc(n) });
+const worker = await startLifecycleWorker(config, url, lifecycle, { onError: (err) => log.error({ err }, "scheduler") });
 const ops = await startOpsServer({
   port: config.WORKER_PORT,
   host: config.HOST,
@@ -52,18 +53,18 @@ const ops = await startOpsServer({
     workerCheck(worker),
   ],
 });
-log.info({ poolId: worker.poolId, concurrency: config.WORKER_CONCURRENCY, opsPort: ops.port }, `scheduler worker ${worker.poolId} running`);
+log.info({ worker: worker.id, batchSize: config.WORKER_BATCH_SIZE, opsPort: ops.port }, `scheduler worker ${worker.id} running`);
 // Test harnesses read this line to know the worker is up.
-console.log(`scheduler worker ${worker.poolId} running (concurrency ${config.WORKER_CONCURRENCY})`);
+console.log(`scheduler worker ${worker.id} running (batch size ${config.WORKER_BATCH_SIZE})`);
 
 let stopping = false;
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.off(sig, exitNow);
-  // `on`, not `once`: a repeated signal must not kill the process halfway through releasing jobs.
+  // `on`, not `once`: a repeated signal must not kill the process halfway through its last batch.
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal: sig }, "stopping: finishing or releasing running jobs");
+    log.info({ signal: sig }, "stopping: finishing the batch in flight");
     setTimeout(() => {
       log.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown took too long: exiting");
       process.exit(1);

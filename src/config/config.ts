@@ -19,21 +19,13 @@ const schema = z.object({
   /** Embedded PostgreSQL data directory when DATABASE_URL is unset; "temp" for a throw-away one. */
   EMBEDDED_PG_DIR: z.string().default("./data"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  /** Jobs a worker runs at once, counting those claimed early and waiting for their instant. */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** Rows one scheduler batch statement moves at most (docs/architecture.md). */
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   /**
-   * Jobs are queued this many ms before they are due; the worker claims them early and starts the
-   * transaction on the due instant. Keep it equal in every process (API and workers).
+   * The longest (ms) a scheduler worker sleeps without looking at the schedule; changes made by
+   * mutations wake it at once, this bounds what a lost notice or another worker's batch can delay.
    */
-  WORKER_LEAD_MS: z.coerce.number().int().min(0).max(10000).default(100),
-  /** Fallback poll interval (ms) of the job queue; due-time wake-ups are timer driven. */
-  WORKER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60000).default(1000),
-  /** How often (ms) a worker looks for jobs locked by crashed workers. */
-  WORKER_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(1000),
-  /** A job locked this long (ms) by a worker whose database session is gone is released. */
-  WORKER_ORPHAN_GRACE_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
-  /** A lifecycle step whose prerequisite has not happened yet runs again after this delay (ms). */
-  WORKER_WAIT_RETRY_MS: z.coerce.number().int().min(10).max(60000).default(250),
+  WORKER_MAX_SLEEP_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   // --- Periodic start catch-up (docs/architecture.md).
   /**
    * A periodic start running later than this (ms) after its instant starts its epoch when it runs,

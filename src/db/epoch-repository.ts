@@ -13,29 +13,17 @@ export class EpochRepository {
    * The epoch's advisory lock is taken first because, unlike a row lock, waiting for it does not
    * give the transaction an id: the waiter gets its id only after the holder committed, so the
    * transition log's (txid, id) order is each epoch's commit order. Call it before anything else
-   * in the transaction writes or row-locks.
-   *
-   * With `serialize` (instead of `forUpdate`), only the advisory lock is taken and the row is read
-   * without a row lock: every transition of the epoch still queues behind the lock, and the
-   * transaction gets no id until it writes, so one opened ahead of a due instant (and waiting for
-   * it under the lock) does not hold back the log's settled horizon. Its UPDATE, a compare-and-set
-   * on the version, row-locks at the write.
+   * in the transaction writes or row-locks. (Scheduler batches never wait for a lock: they skip
+   * rows locked by others, so they cannot invert that order either.)
    */
-  async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean; serialize?: boolean } = {}): Promise<EpochRecord | null> {
-    if (opts.forUpdate || opts.serialize) {
+  async get(db: DbTx, key: EpochKey, opts: { forUpdate?: boolean } = {}): Promise<EpochRecord | null> {
+    if (opts.forUpdate) {
       await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${epochLockKey(key)}, 0))`;
     }
     const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const rows = await db.$queryRaw<EpochRow[]>`
       SELECT ${EPOCH_COLUMNS} FROM epoch WHERE topic_id = ${toStored(key.topicId)} AND nonce = ${toStored(key.nonce)} ${lock}`;
     return rows[0] ? toEpochRecord(rows[0]) : null;
-  }
-
-  /** Whether the topic has an epoch started at exactly `startAt` (periodic starts are idempotent by it). */
-  async existsStartedAt(db: DbTx, topicId: bigint, startAt: number): Promise<boolean> {
-    const rows = await db.$queryRaw<{ found: boolean }[]>`
-      SELECT EXISTS (SELECT 1 FROM epoch WHERE topic_id = ${toStored(topicId)} AND worker_open_at = ${new Date(startAt)}) AS found`;
-    return rows[0]?.found === true;
   }
 
   /** Several epochs in one statement (for batching nested GraphQL fields). */

@@ -4,15 +4,8 @@
  * the caller's follow-up (scheduling or cancelling jobs) on the same connection. Any failure rolls
  * the whole thing back.
  */
-import type {
-  AppliedTransition,
-  FollowUp as PortFollowUp,
-  LifecycleStorePort,
-  ScheduleChange,
-  StartedEpoch,
-  StepJobChanges,
-  TransitionCommand,
-} from "../app/lifecycle-ports.js";
+import type { AppliedTransition, LifecycleStorePort, StartedEpoch, TransitionCommand } from "../app/lifecycle-ports.js";
+import { SCHEDULE_CHANNEL } from "../app/scheduler-ports.js";
 import {
   ConflictError,
   EpochState,
@@ -22,14 +15,11 @@ import {
   applyTransition,
   computeWindows,
   formatNonce,
-  nextNonce,
 } from "../domain/index.js";
 import type { EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
-import { Prisma } from "../generated/prisma/client.js";
-import { PgJobScheduler } from "../jobs/job-scheduler.js";
 import { EpochRepository } from "./epoch-repository.js";
 import type { Db, DbTx } from "./prisma-client.js";
-import { TopicRepository, withSchedule } from "./topic-repository.js";
+import { TopicRepository } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
 import { TransitionWrites } from "./transition-writes.js";
 
@@ -40,18 +30,7 @@ export type { AppliedTransition, StartedEpoch, TransitionCommand };
 export type CommitObserver = (records: readonly TransitionLogRecord[]) => void;
 
 /** Runs inside the transaction after the write; throwing rolls everything back. */
-export type FollowUp<R> = PortFollowUp<DbTx, R>;
-
-/**
- * The longest a one-statement write waits on the server for its instant, whatever the caller asked:
- * a client clock far ahead of the server's must not park statements (and connections).
- */
-const MAX_SERVER_WAIT_MS = 1000;
-
-/** Renders a step's job changes as select-list expressions run once per row matching `guard`. */
-export interface StepJobStatements {
-  stepJobChangesSql(key: EpochKey, changes: StepJobChanges, guard: Prisma.Sql): Prisma.Sql;
-}
+export type FollowUp<R> = (tx: DbTx, result: R) => Promise<void>;
 
 export class LifecycleStore implements LifecycleStorePort<DbTx> {
   readonly epochs = new EpochRepository();
@@ -62,15 +41,10 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
   /** Records appended per open transaction, handed to `onCommitted` once it has committed. */
   private readonly appended = new WeakMap<object, TransitionLogRecord[]>();
 
-  /**
-   * `onCommitted` hears of every transition after its transaction commits (for metrics). `jobs`
-   * renders job changes for the one-statement writes of `applyKnown` (the queue's default lead
-   * when omitted).
-   */
+  /** `onCommitted` hears of every transition after its transaction commits (for metrics). */
   constructor(
     readonly db: Db,
     private readonly onCommitted?: CommitObserver,
-    private readonly jobs: StepJobStatements = new PgJobScheduler(),
   ) {}
 
   async transaction<T>(fn: (tx: DbTx) => Promise<T>): Promise<T> {
@@ -118,31 +92,6 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
     return written;
   }
 
-  async applyKnown(
-    cmd: TransitionCommand & { readonly current: EpochRecord },
-    jobs: StepJobChanges,
-    opts: { readonly notBefore?: number } = {},
-  ): Promise<AppliedTransition | null> {
-    const next = applyTransition(cmd.current, cmd.transition); // throws IllegalTransitionError
-    // No BEGIN/COMMIT: the statement is its own transaction; it takes the epoch's advisory lock
-    // first, as every writer of an epoch does, and may wait on the server for its instant.
-    const written = await this.writes.apply(
-      this.db,
-      cmd,
-      cmd.current.version,
-      { transition: cmd.transition, from: next.from, to: next.to, dueAt: cmd.dueAt, source: cmd.source, reason: cmd.reason ?? null },
-      this.jobs.stepJobChangesSql(cmd, jobs, Prisma.sql`e.topic_id IS NOT NULL`),
-      { lock: true, notBefore: opts.notBefore === undefined ? undefined : new Date(opts.notBefore), maxWaitMs: MAX_SERVER_WAIT_MS },
-    );
-    if (written) this.notify([written.record]);
-    return written;
-  }
-
-  /** The epoch as committed now, read outside any transaction (no lock). */
-  readEpoch(key: EpochKey): Promise<EpochRecord | null> {
-    return this.epochs.get(this.db, key);
-  }
-
   private notify(records: readonly TransitionLogRecord[]): void {
     try {
       this.onCommitted?.(records);
@@ -176,8 +125,8 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
   }
 
   /** The same, inside a transaction the caller already holds. */
-  async startEpochIn(tx: DbTx, topicId: bigint, startAt: number, source: TransitionSource, schedule?: ScheduleChange): Promise<StartedEpoch> {
-    const allocated = await this.topics.allocateNonce(tx, topicId, schedule);
+  async startEpochIn(tx: DbTx, topicId: bigint, startAt: number, source: TransitionSource): Promise<StartedEpoch> {
+    const allocated = await this.topics.allocateNonce(tx, topicId);
     if (!allocated) throw new NotFoundError(`topic ${topicId} not found`);
     const { topic, nonce } = allocated;
     const windows = computeWindows(topic, startAt);
@@ -193,38 +142,7 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
     return { topic, epoch: opened.epoch, records: [opened.record] };
   }
 
-  /**
-   * `startEpochIn` as one statement, for a topic the caller read without a lock: null (nothing
-   * written) when the topic changed since — its nonce counter, settings or activation (`anchor`,
-   * the activation instant a periodic start belongs to). The caller then takes the locked path.
-   */
-  async startEpochIfUnchanged(
-    tx: DbTx,
-    topic: TopicRecord,
-    startAt: number,
-    source: TransitionSource,
-    anchor?: number,
-    opts: { readonly notBefore?: number; readonly schedule?: ScheduleChange } = {},
-  ): Promise<StartedEpoch | null> {
-    const nonce = nextNonce(topic.lastNonce);
-    const windows = computeWindows(topic, startAt);
-    const opened = applyTransition({ state: EpochState.INIT, version: 0 }, EpochTransition.OPEN_WORKER_WINDOW);
-    const written = await this.writes.start(
-      tx,
-      { topicId: topic.id, lastNonce: topic.lastNonce, updatedAt: topic.updatedAt, anchor: anchor === undefined ? undefined : new Date(anchor) },
-      { nonce, windows },
-      {
-        transition: opened.transition,
-        from: opened.from,
-        to: opened.to,
-        dueAt: source === TransitionSource.SCHEDULER ? new Date(startAt) : null,
-        source,
-      },
-      opts.notBefore === undefined ? undefined : { notBefore: new Date(opts.notBefore), maxWaitMs: MAX_SERVER_WAIT_MS },
-      opts.schedule,
-    );
-    if (!written) return null;
-    this.remember(tx, written.record);
-    return { topic: withSchedule({ ...topic, lastNonce: nonce }, opts.schedule), epoch: written.epoch, records: [written.record] };
+  async scheduleChanged(tx: DbTx, at: number): Promise<void> {
+    await tx.$executeRaw`SELECT pg_notify(${SCHEDULE_CHANNEL}, ${String(Math.floor(at))})`;
   }
 }

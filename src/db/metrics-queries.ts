@@ -2,6 +2,7 @@
 import { EpochState, WindowKind } from "../domain/index.js";
 import type { GaugeSample } from "../observability/metrics.js";
 import type { Db } from "./prisma-client.js";
+import { DUE_BACKLOG } from "./sql/scheduler.js";
 import { fromStored } from "./uint64-column.js";
 
 /** Open worker/reputer windows per topic (served by the ByState index). */
@@ -25,8 +26,8 @@ export async function epochsByState(db: Db): Promise<GaugeSample[]> {
     .map((s) => ({ labels: { state: EpochState[s] }, value: counts.get(s) ?? 0 }));
 }
 
-/** Jobs in the queue: waiting for their instant, ready, or running. */
-export async function pendingJobs(db: Db): Promise<GaugeSample[]> {
-  const rows = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM graphile_worker._private_jobs`;
+/** Starts and steps due and not yet applied: a backlog that stays above 0 means the scheduler is behind. */
+export async function schedulerBacklog(db: Db): Promise<GaugeSample[]> {
+  const rows = await db.$queryRawUnsafe<{ n: bigint }[]>(DUE_BACKLOG);
   return [{ value: Number(rows[0]?.n ?? 0n) }];
 }

@@ -12,6 +12,7 @@ export interface TopicRow {
   activated_at: Date | null;
   last_nonce: bigint | null;
   missed_starts: number;
+  next_start_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -53,6 +54,7 @@ export function toTopicRecord(r: TopicRow): TopicRecord {
     activatedAt: r.activated_at,
     lastNonce: r.last_nonce === null ? null : fromStored(r.last_nonce),
     missedStarts: r.missed_starts,
+    nextStartAt: r.next_start_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

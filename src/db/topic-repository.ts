@@ -1,4 +1,4 @@
-import type { ScheduleChange } from "../app/lifecycle-ports.js";
+import type { NewTopic, TopicSchedule } from "../app/lifecycle-ports.js";
 import type { TopicRecord } from "../app/records.js";
 import { ConflictError, UINT64_MAX, nextNonce, type TopicSettings } from "../domain/index.js";
 import { Prisma } from "../generated/prisma/client.js";
@@ -6,13 +6,6 @@ import type { DbTx } from "./prisma-client.js";
 import { toTopicRecord, type TopicRow } from "./row-mappers.js";
 import { TOPIC_COLUMNS } from "./sql-columns.js";
 import { fromStored, toStored } from "./uint64-column.js";
-
-export interface NewTopic extends TopicSettings {
-  /** Omit to take the next free id (max + 1). */
-  readonly id?: bigint;
-  readonly active?: boolean;
-  readonly activatedAt?: Date | null;
-}
 
 export class TopicRepository {
   async get(db: DbTx, id: bigint, opts: { forUpdate?: boolean } = {}): Promise<TopicRecord | null> {
@@ -48,9 +41,8 @@ export class TopicRepository {
       }
     }
     const rows = await db.$queryRaw<TopicRow[]>`
-      INSERT INTO topic (id, epoch_length, ground_truth_lag, worker_submission_window, active, activated_at)
-      VALUES (${toStored(id)}, ${topic.epochLength}, ${topic.groundTruthLag}, ${topic.workerSubmissionWindow},
-              ${topic.active ?? false}, ${topic.activatedAt ?? null})
+      INSERT INTO topic (id, epoch_length, ground_truth_lag, worker_submission_window)
+      VALUES (${toStored(id)}, ${topic.epochLength}, ${topic.groundTruthLag}, ${topic.workerSubmissionWindow})
       ON CONFLICT (id) DO NOTHING
       RETURNING ${TOPIC_COLUMNS}`;
     return rows[0] ? toTopicRecord(rows[0]) : null;
@@ -64,9 +56,11 @@ export class TopicRepository {
     return rows[0] ? toTopicRecord(rows[0]) : null;
   }
 
-  async setActive(db: DbTx, id: bigint, active: boolean, activatedAt: Date | null): Promise<TopicRecord | null> {
+  async setSchedule(db: DbTx, id: bigint, schedule: TopicSchedule): Promise<TopicRecord | null> {
+    const anchor = schedule.active ? new Date(schedule.anchor) : null;
+    const next = schedule.active ? new Date(schedule.nextStartAt) : null;
     const rows = await db.$queryRaw<TopicRow[]>`
-      UPDATE topic SET active = ${active}, activated_at = ${activatedAt}, updated_at = now()
+      UPDATE topic SET active = ${schedule.active}, activated_at = ${anchor}::timestamptz, next_start_at = ${next}::timestamptz, updated_at = now()
       WHERE id = ${toStored(id)} RETURNING ${TOPIC_COLUMNS}`;
     return rows[0] ? toTopicRecord(rows[0]) : null;
   }
@@ -75,12 +69,12 @@ export class TopicRepository {
    * Allocate the topic's next nonce from its persisted counter (row-locked until the caller's
    * transaction ends), so nonces are never reused, even across restarts. Null when no such topic.
    */
-  async allocateNonce(db: DbTx, id: bigint, schedule?: ScheduleChange): Promise<{ topic: TopicRecord; nonce: bigint } | null> {
+  async allocateNonce(db: DbTx, id: bigint): Promise<{ topic: TopicRecord; nonce: bigint } | null> {
     const topic = await this.get(db, id, { forUpdate: true });
     if (!topic) return null;
     const nonce = nextNonce(topic.lastNonce);
-    await db.$executeRaw`UPDATE topic SET last_nonce = ${toStored(nonce)}, ${scheduleAssignments(schedule)} WHERE id = ${toStored(id)}`;
-    return { topic: withSchedule({ ...topic, lastNonce: nonce }, schedule), nonce };
+    await db.$executeRaw`UPDATE topic SET last_nonce = ${toStored(nonce)} WHERE id = ${toStored(id)}`;
+    return { topic: { ...topic, lastNonce: nonce }, nonce };
   }
 
   /** Topics by id ascending, keyset after `afterId`. */
@@ -98,20 +92,4 @@ export class TopicRepository {
     const rows = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM topic ${where}`;
     return Number(rows[0]?.n ?? 0n);
   }
-}
-
-/** SET-list assignments recording a periodic start's schedule change (none: the columns as they are). */
-export function scheduleAssignments(schedule: ScheduleChange | undefined): Prisma.Sql {
-  const reanchor = schedule?.reanchorAt === undefined ? null : new Date(schedule.reanchorAt);
-  return Prisma.sql`activated_at = coalesce(${reanchor}::timestamptz, activated_at), missed_starts = missed_starts + ${schedule?.missed ?? 0}::int`;
-}
-
-/** The topic record after `schedule` was written. */
-export function withSchedule(topic: TopicRecord, schedule: ScheduleChange | undefined): TopicRecord {
-  if (!schedule) return topic;
-  return {
-    ...topic,
-    activatedAt: schedule.reanchorAt === undefined ? topic.activatedAt : new Date(schedule.reanchorAt),
-    missedStarts: topic.missedStarts + schedule.missed,
-  };
 }

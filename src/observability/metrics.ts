@@ -13,7 +13,7 @@ export const METRIC_NAMES = {
   errors: "epoch_windows_graphql_errors_total",
   transitions: "epoch_windows_transitions_total",
   lateness: "epoch_windows_scheduler_lateness_seconds",
-  pendingJobs: "epoch_windows_pending_jobs",
+  schedulerBacklog: "epoch_windows_scheduler_backlog",
   openWindows: "epoch_windows_open_windows",
   epochsByState: "epoch_windows_epochs",
   liveSubscriptions: "epoch_windows_live_subscriptions",

@@ -1,6 +1,6 @@
 /** The scheduler worker's readiness check (/readyz of the API with RUN_WORKER and of the standalone worker). */
 import type { ReadinessCheck } from "../observability/health.js";
-import type { WorkerHandle } from "./runner.js";
+import type { WorkerHandle } from "./scheduler-worker.js";
 
 export function workerCheck(worker: Pick<WorkerHandle, "problem">): ReadinessCheck {
   return {

@@ -6,6 +6,7 @@
 import type { EpochRecord, TopicRecord } from "../../src/app/records.js";
 import { LifecycleStore } from "../../src/db/lifecycle-store.js";
 import type { Db } from "../../src/db/prisma-client.js";
+import { toStored } from "../../src/db/uint64-column.js";
 import { EpochState, EpochTransition, TransitionSource, UINT64_MAX, computeWindows } from "../../src/domain/index.js";
 
 export const SETTINGS = { epochLength: 60, groundTruthLag: 90, workerSubmissionWindow: 10 };
@@ -37,7 +38,10 @@ export async function seedEpochs(prisma: Db, opts: { topicIds?: bigint[] } = {})
   const topics: TopicRecord[] = [];
   const epochs: EpochRecord[] = [];
   for (const [i, id] of ids.entries()) {
-    topics.push((await store.topics.create(prisma, { id, ...SETTINGS, active: i % 2 === 0 }))!);
+    await store.topics.create(prisma, { id, ...SETTINGS });
+    // Active for listings but with no next start, so a scheduler running beside the seed starts nothing.
+    if (i % 2 === 0) await prisma.$executeRaw`UPDATE topic SET active = true WHERE id = ${toStored(id)}`;
+    topics.push((await store.topics.get(prisma, id))!);
     for (const [j, path] of PATHS.entries()) {
       // Starts interleave across topics, so "newest first" mixes them.
       const started = await store.startEpoch(id, T0 + j * 60_000 + i * 1000, TransitionSource.SCHEDULER);

@@ -1,0 +1,142 @@
+/**
+ * The scheduler worker: asks the database when each kind of work falls due, runs what is due in
+ * set-based batches (src/app/scheduler.ts), and sleeps until the next due instant. A committed
+ * change of the schedule (an operator's start or override, an activation) is announced on
+ * SCHEDULE_CHANNEL and wakes it early; it also looks at least every `maxSleepMs`, which covers
+ * notices missed while its LISTEN session reconnects and work that another worker's batches made
+ * due. Any number of workers may run against one database: the batches skip rows others hold.
+ * Stopping finishes the batch in flight; the rest stays due for others or for the next start.
+ */
+import { randomUUID } from "node:crypto";
+import { SCHEDULE_CHANNEL, earliestDue, type DueInstants } from "../app/scheduler-ports.js";
+import { PgSession } from "./pg-session.js";
+
+/** The worker's time: readings and timers, injectable so tests can drive them. */
+export interface SchedulerClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: SchedulerClock = {
+  now: Date.now,
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** What the worker runs (src/app/scheduler.ts's Scheduler). */
+export interface DueWork {
+  dueInstants(): Promise<DueInstants>;
+  runDue(now: number, due: DueInstants, stopping: () => boolean): Promise<number>;
+}
+
+export interface SchedulerWorkerOptions {
+  /** For the LISTEN session that hears schedule changes. */
+  readonly connectionString: string;
+  readonly work: DueWork;
+  /** The longest the worker sleeps without looking at the schedule (ms). */
+  readonly maxSleepMs: number;
+  readonly clock?: SchedulerClock;
+  readonly onError: (error: Error) => void;
+}
+
+export interface WorkerHandle {
+  /** Names this worker in logs. */
+  readonly id: string;
+  /** Why the worker cannot do its work right now (the database does not answer), or null. */
+  readonly problem: string | null;
+  /** Finish the batch in flight, stop, disconnect. */
+  stop(): Promise<void>;
+  /** Settles when the worker has stopped. */
+  readonly done: Promise<void>;
+}
+
+const ERROR_BACKOFF_MIN_MS = 100;
+const ERROR_BACKOFF_MAX_MS = 5000;
+
+/** Starts a worker; rejects when its LISTEN session cannot connect (start-up errors are the caller's). */
+export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promise<WorkerHandle> {
+  const clock = opts.clock ?? systemClock;
+  const id = randomUUID().slice(0, 8);
+  let stopping = false;
+  let problem: string | null = null;
+  /** The earliest instant heard of while not asleep: the next sleep ends by then. */
+  let heardAt = Infinity;
+  let sleeper: { until: number; handle: unknown; resolve: () => void } | null = null;
+
+  const wakeAt = (at: number) => {
+    if (!sleeper) {
+      heardAt = Math.min(heardAt, at);
+      return;
+    }
+    if (at >= sleeper.until) return;
+    clock.clearTimeout(sleeper.handle);
+    sleeper.until = at;
+    sleeper.handle = clock.setTimeout(sleeper.resolve, Math.max(0, at - clock.now()));
+  };
+  const sleepUntil = (until: number) =>
+    new Promise<void>((resolve) => {
+      const end = Math.min(until, heardAt);
+      heardAt = Infinity;
+      if (stopping) return resolve();
+      sleeper = { until: end, handle: clock.setTimeout(resolve, Math.max(0, end - clock.now())), resolve };
+    }).finally(() => {
+      if (sleeper) clock.clearTimeout(sleeper.handle);
+      sleeper = null;
+    });
+
+  const session = new PgSession({
+    connectionString: opts.connectionString,
+    applicationName: "epoch-windows scheduler",
+    setup: async (client) => void (await client.query(`LISTEN ${SCHEDULE_CHANNEL}`)),
+    onNotification: (msg) => {
+      const at = Number(msg.payload);
+      wakeAt(Number.isFinite(at) ? at : 0);
+    },
+    // Notices may have been missed while it was down: look now.
+    onReconnected: () => wakeAt(0),
+    onError: opts.onError,
+  });
+  await session.open();
+
+  const done = (async () => {
+    let backoff = ERROR_BACKOFF_MIN_MS;
+    while (!stopping) {
+      try {
+        const due = await opts.work.dueInstants();
+        const now = clock.now();
+        const next = earliestDue(due);
+        problem = null;
+        backoff = ERROR_BACKOFF_MIN_MS;
+        if (next !== null && next <= now) {
+          await opts.work.runDue(now, due, () => stopping);
+          continue;
+        }
+        await sleepUntil(Math.min(next ?? Infinity, now + opts.maxSleepMs));
+      } catch (e) {
+        problem = `the scheduler cannot reach the database: ${(e as Error).message}`;
+        opts.onError(e as Error);
+        await sleepUntil(clock.now() + backoff);
+        backoff = Math.min(backoff * 2, ERROR_BACKOFF_MAX_MS);
+      }
+    }
+    await session.close();
+  })();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    id,
+    get problem() {
+      return stopping ? "the scheduler worker is stopping" : problem;
+    },
+    done,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        sleeper?.resolve();
+        await done;
+      })();
+      return stopped;
+    },
+  };
+}
