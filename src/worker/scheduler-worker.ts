@@ -62,7 +62,7 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
   let problem: string | null = null;
   /** The earliest instant heard of while not asleep: the next sleep ends by then. */
   let heardAt = Infinity;
-  let sleeper: { until: number; handle: unknown; resolve: () => void } | null = null;
+  let sleeper: { until: number; handle: unknown; heard: boolean; resolve: (ownTimer: boolean) => void } | null = null;
 
   const wakeAt = (at: number) => {
     if (!sleeper) {
@@ -70,16 +70,22 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
       return;
     }
     if (at >= sleeper.until) return;
-    clock.clearTimeout(sleeper.handle);
-    sleeper.until = at;
-    sleeper.handle = clock.setTimeout(sleeper.resolve, Math.max(0, at - clock.now()));
+    const s = sleeper;
+    clock.clearTimeout(s.handle);
+    s.until = at;
+    s.heard = true;
+    s.handle = clock.setTimeout(() => s.resolve(false), Math.max(0, at - clock.now()));
   };
+  /** Resolves true when it slept until `until` undisturbed (what was due then is still known). */
   const sleepUntil = (until: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<boolean>((resolve) => {
       const end = Math.min(until, heardAt);
+      const heard = end < until;
       heardAt = Infinity;
-      if (stopping) return resolve();
-      sleeper = { until: end, handle: clock.setTimeout(resolve, Math.max(0, end - clock.now())), resolve };
+      if (stopping) return resolve(false);
+      const s = { until: end, heard, handle: undefined as unknown, resolve };
+      s.handle = clock.setTimeout(() => resolve(!s.heard), Math.max(0, end - clock.now()));
+      sleeper = s;
     }).finally(() => {
       if (sleeper) clock.clearTimeout(sleeper.handle);
       sleeper = null;
@@ -101,9 +107,12 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
 
   const done = (async () => {
     let backoff = ERROR_BACKOFF_MIN_MS;
+    /** What was due when the worker went to sleep until the first of it, if nothing changed since. */
+    let known: DueInstants | null = null;
     while (!stopping) {
       try {
-        const due = await opts.work.dueInstants();
+        const due: DueInstants = known ?? (await opts.work.dueInstants());
+        known = null;
         const now = clock.now();
         const next = earliestDue(due);
         problem = null;
@@ -112,7 +121,10 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
           await opts.work.runDue(now, due, () => stopping);
           continue;
         }
-        await sleepUntil(Math.min(next ?? Infinity, now + opts.maxSleepMs));
+        const until = Math.min(next ?? Infinity, now + opts.maxSleepMs);
+        // Woken by its own timer at the instant it knew of: run that without asking again (one
+        // round trip less between the instant and the write). Anything heard meanwhile: ask.
+        if ((await sleepUntil(until)) && until === next) known = due;
       } catch (e) {
         problem = `the scheduler cannot reach the database: ${(e as Error).message}`;
         opts.onError(e as Error);
@@ -133,7 +145,7 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
     stop() {
       stopped ??= (async () => {
         stopping = true;
-        sleeper?.resolve();
+        sleeper?.resolve(false);
         await done;
       })();
       return stopped;
