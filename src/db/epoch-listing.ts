@@ -22,7 +22,6 @@ import type pg from "pg";
 import type { SortedEpochPage } from "../app/read-model.js";
 import type { EpochFilter, EpochRecord, EpochSort } from "../app/records.js";
 import type { EpochState } from "../domain/index.js";
-import type { DbTx } from "./prisma-client.js";
 import { fromStored, toStored } from "./uint64-column.js";
 
 /** Instants as epoch milliseconds computed by the server: no timestamp text to parse per value. */
@@ -179,11 +178,6 @@ export class EpochListing {
   /** Prepared statements on the pool's connections, rows as arrays. */
   static overPool(pool: pg.Pool): EpochListing {
     return new EpochListing(async (s) => (await pool.query<unknown[]>({ ...(s.name ? { name: s.name } : {}), text: s.text, values: s.values, rowMode: "array" })).rows);
-  }
-
-  /** The same SQL through Prisma (no pool at hand). */
-  static overPrisma(db: DbTx): EpochListing {
-    return new EpochListing(async (s) => (await db.$queryRawUnsafe<Record<string, unknown>[]>(s.text, ...s.values)).map((r) => Object.values(r)));
   }
 
   /** In `page.sort` order (newest first by default), keyset after `page.after`. */

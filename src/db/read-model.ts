@@ -14,14 +14,14 @@ export class PrismaReadModel implements ReadModel {
   private readonly epochRepo = new EpochRepository();
   private readonly logRepo = new TransitionLogRepository();
 
-  /** The hot listings go through `pg` directly when the pool under `db` is given (src/db/epoch-listing.ts). */
+  /** The hot listings go through `pg` directly, on the pool under `db` (src/db/epoch-listing.ts). */
   private readonly listing: EpochListing;
 
   constructor(
     private readonly db: DbTx,
-    pool?: pg.Pool,
+    pool: pg.Pool,
   ) {
-    this.listing = pool ? EpochListing.overPool(pool) : EpochListing.overPrisma(db);
+    this.listing = EpochListing.overPool(pool);
   }
 
   topics(ids: readonly bigint[]): Promise<TopicRecord[]> {

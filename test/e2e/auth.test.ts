@@ -31,9 +31,9 @@ describe("authentication and roles (e2e)", () => {
     live = await startLiveTransitions(db.url, new PrismaSettledLogReader(db.prisma), { pollIntervalMs: 200, bufferLimit: 1000 });
     const commands = lifecycleFor(db).commands;
     const jwt = { secret: JWT_SECRET, publicKeyPem: RSA_PUBLIC_PEM };
-    api = await startTestApi({ db: db.prisma, commands, feed: live.feed, security: { authenticator: await createAuthenticator({ apiKeys: API_KEYS, jwt }) } });
+    api = await startTestApi({ db, commands, feed: live.feed, security: { authenticator: await createAuthenticator({ apiKeys: API_KEYS, jwt }) } });
     strict = await startTestApi({
-      db: db.prisma,
+      db,
       commands,
       feed: live.feed,
       security: { authenticator: await createAuthenticator({ apiKeys: API_KEYS, jwt, queries: "required" }) },

@@ -312,7 +312,7 @@ describe("dashboard (headless Chromium, offline)", { timeout: 900_000 }, () => {
 
   it("with auth required, asks for a credential, then works with one given in the link's fragment", async () => {
     const secured = await startTestApi({
-      db: db.prisma,
+      db,
       feed: live.feed,
       security: { authenticator: await createAuthenticator({ apiKeys: API_KEYS, queries: "required" }) },
     });

@@ -34,7 +34,7 @@ describe("GraphQL batching (e2e, statements counted at the pg driver)", () => {
       };
     });
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    api = await startTestApi({ readModel: new PrismaReadModel(prisma) });
+    api = await startTestApi({ readModel: new PrismaReadModel(prisma, pool) });
   });
   after(async () => {
     await api?.stop();

@@ -25,7 +25,7 @@ describe("GraphQL errors (e2e)", () => {
   before(async () => {
     db = await createTestDatabase();
     await seedEpochs(db.prisma);
-    api = await startTestApi({ db: db.prisma, nodeEnv: "production" });
+    api = await startTestApi({ db, nodeEnv: "production" });
     const d = (await api.gql(`{ epochs(first: 1) { pageInfo { endCursor } } transitions(first: 1) { pageInfo { endCursor } } topics(first: 1) { pageInfo { endCursor } } }`)).body.data;
     cursors = { epoch: d.epochs.pageInfo.endCursor, transition: d.transitions.pageInfo.endCursor, topic: d.topics.pageInfo.endCursor };
   });
@@ -160,7 +160,7 @@ describe("GraphQL errors (e2e)", () => {
   });
 
   it("hides unexpected errors: INTERNAL_SERVER_ERROR, generic message, no stack or SQL (outside development)", async () => {
-    const leaky = new PrismaReadModel(db.prisma);
+    const leaky = new PrismaReadModel(db.prisma, db.pool);
     leaky.countTopics = async () => {
       throw new Error(`Raw query failed. Code: 42P01. Message: relation "topic" does not exist in SELECT count(*) FROM topic`);
     };
@@ -197,7 +197,7 @@ describe("GraphQL errors (e2e)", () => {
       applyEpochTransition: fail(new IllegalTransitionError("COMPLETED", "CANCEL")),
       cancelEpoch: fail(new IllegalTransitionError("CANCELLED", "CANCEL")),
     } satisfies LifecycleCommands;
-    const withService = await startTestApi({ db: db.prisma, commands, nodeEnv: "production" });
+    const withService = await startTestApi({ db, commands, nodeEnv: "production" });
     try {
       const cases: [string, string][] = [
         [`mutation { createTopic(input: { epochLength: 0, groundTruthLag: 1, workerSubmissionWindow: 1 }) { id } }`, "BAD_USER_INPUT"],
@@ -225,7 +225,7 @@ describe("GraphQL errors (e2e)", () => {
   });
 
   it("refuses groundTruthLag below epochLength, on create and update, naming the field and writing nothing", async () => {
-    const withService = await startTestApi({ db: db.prisma, commands: lifecycleFor(db).commands, nodeEnv: "production" });
+    const withService = await startTestApi({ db, commands: lifecycleFor(db).commands, nodeEnv: "production" });
     try {
       const count = async () => (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM topic`)[0]!.n;
       const before = await count();

@@ -22,7 +22,7 @@ describe("GraphQL pagination (e2e)", () => {
     db = await createTestDatabase({ poolSize: 20 });
     seed = await seedEpochs(db.prisma);
     store = new LifecycleStore(db.prisma);
-    api = await startTestApi({ db: db.prisma });
+    api = await startTestApi({ db });
   });
   after(async () => {
     await api?.stop();

@@ -23,7 +23,7 @@ describe("playground (headless Chromium, offline)", { timeout: 120_000 }, () => 
   before(async () => {
     db = await createTestDatabase();
     seed = await seedEpochs(db.prisma);
-    api = await startTestApi({ db: db.prisma });
+    api = await startTestApi({ db });
     browser = await launchChromium();
   });
   after(async () => {

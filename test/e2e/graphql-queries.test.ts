@@ -17,7 +17,7 @@ describe("GraphQL queries (e2e)", () => {
   before(async () => {
     db = await createTestDatabase();
     seed = await seedEpochs(db.prisma);
-    api = await startTestApi({ db: db.prisma });
+    api = await startTestApi({ db });
   });
   after(async () => {
     await api?.stop();

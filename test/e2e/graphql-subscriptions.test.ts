@@ -42,7 +42,7 @@ describe("GraphQL subscriptions over graphql-ws", () => {
     db = await createTestDatabase();
     store = new LifecycleStore(db.prisma);
     live = await startLiveTransitions(db.url, new PrismaSettledLogReader(db.prisma), { pollIntervalMs: 200, bufferLimit: 1000 });
-    api = await startTestApi({ db: db.prisma, feed: live.feed, subscriptionLimits: { maxPerConnection: 5, keepAliveMs: 10_000 } });
+    api = await startTestApi({ db, feed: live.feed, subscriptionLimits: { maxPerConnection: 5, keepAliveMs: 10_000 } });
     client = wsClient(api.url);
   });
   after(async () => {

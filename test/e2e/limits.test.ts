@@ -27,7 +27,7 @@ describe("request limits (e2e)", () => {
   let api: TestApi;
   before(async () => {
     db = await createTestDatabase();
-    api = await startTestApi({ db: db.prisma });
+    api = await startTestApi({ db });
   });
   after(async () => {
     await api?.stop();
@@ -82,7 +82,7 @@ describe("request limits (e2e)", () => {
 
   it("rate-limits per client (API key, else IP) with RATE_LIMITED, 429 and Retry-After; subscribes count too", async () => {
     const limited = await startTestApi({
-      db: db.prisma,
+      db,
       // A slow refill (one token per 20 s), so a loaded machine cannot refill the bucket mid-test.
       security: { rateLimit: { burst: 5, perSecond: 0.05 }, authenticator: await createAuthenticator({ apiKeys: API_KEYS }) },
     });
@@ -117,7 +117,7 @@ describe("request limits (e2e)", () => {
   });
 
   it("limits the body size (configurable) with 413, never a 5xx", async () => {
-    const small = await startTestApi({ db: db.prisma, security: { maxBodyBytes: 2048 } });
+    const small = await startTestApi({ db, security: { maxBodyBytes: 2048 } });
     try {
       const big = await small.post(JSON.stringify({ query: `{ epochStateCounts { count } }`, variables: { pad: "x".repeat(4000) } }));
       assert.equal(big.status, 413);
@@ -133,7 +133,7 @@ describe("request limits (e2e)", () => {
   });
 
   it("introspection and the playground can be switched off", async () => {
-    const closed = await startTestApi({ db: db.prisma, security: { introspection: false, playground: false } });
+    const closed = await startTestApi({ db, security: { introspection: false, playground: false } });
     try {
       const res = await closed.gql(`{ __schema { types { name } } }`);
       assert.equal(res.status, 400);

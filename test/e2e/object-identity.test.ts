@@ -23,7 +23,7 @@ describe("object identity (e2e)", () => {
   before(async () => {
     db = await createTestDatabase();
     seed = await seedEpochs(db.prisma);
-    api = await startTestApi({ db: db.prisma });
+    api = await startTestApi({ db });
   });
   after(async () => {
     await api?.stop();

@@ -86,7 +86,7 @@ describe("request logs", { timeout: 120_000 }, () => {
         done();
       },
     });
-    const readModel = new PrismaReadModel(db.prisma);
+    const readModel = new PrismaReadModel(db.prisma, db.pool);
     readModel.countEpochs = async () => {
       throw new Error("disk on fire");
     };

@@ -21,7 +21,7 @@ describe("concurrent transitions over HTTP (e2e)", () => {
   before(async () => {
     db = await createTestDatabase();
     lc = lifecycleFor(db);
-    api = await startTestApi({ db: db.prisma, commands: lc.commands, security: { authenticator: await createAuthenticator({ apiKeys: API_KEYS }) } });
+    api = await startTestApi({ db, commands: lc.commands, security: { authenticator: await createAuthenticator({ apiKeys: API_KEYS }) } });
   });
   after(async () => {
     await api?.stop();

@@ -1,6 +1,7 @@
 /** A real API server on a random port over a test database, and a small GraphQL client for it. */
 import "reflect-metadata";
 import type { LifecycleCommands } from "../../src/app/lifecycle-commands.js";
+import type pg from "pg";
 import type { ReadModel } from "../../src/app/read-model.js";
 import type { DbTx } from "../../src/db/prisma-client.js";
 import { PrismaReadModel } from "../../src/db/read-model.js";
@@ -26,7 +27,8 @@ export interface TestApi {
 }
 
 export async function startTestApi(opts: {
-  db?: DbTx;
+  /** Served through production's read path (the pooled listings); or pass `readModel`. */
+  db?: { readonly prisma: DbTx; readonly pool: pg.Pool };
   readModel?: ReadModel;
   commands?: LifecycleCommands | null;
   feed?: TransitionFeed | null;
@@ -35,7 +37,7 @@ export async function startTestApi(opts: {
   /** Auth, limits, rate limit…; open (no auth, no rate limit) when omitted. */
   security?: Partial<ApiSecurity>;
 }): Promise<TestApi> {
-  const readModel = opts.readModel ?? new PrismaReadModel(opts.db!);
+  const readModel = opts.readModel ?? new PrismaReadModel(opts.db!.prisma, opts.db!.pool);
   const hidden: unknown[] = [];
   const server = await createApiServer({
     config: { NODE_ENV: opts.nodeEnv ?? "test" },

@@ -97,9 +97,8 @@ describe("EpochListing", () => {
     );
   }
 
-  it("pages every order and filter (topicIds and time ranges included) like a sort in memory, over pg and Prisma", async () => {
+  it("pages every order and filter (topicIds and time ranges included) like a sort in memory", async () => {
     const all = await repo.list(db.prisma, {}, { limit: 10_000 });
-    const overPrisma = EpochListing.overPrisma(db.prisma);
     const filters: EpochFilter[] = [
       ...FILTERS,
       { topicIds: [2n, UINT64_MAX, 10n, 9n, 2n] },
@@ -114,7 +113,7 @@ describe("EpochListing", () => {
     for (const sort of SORTS) {
       for (const filter of filters) {
         const expected = sorted(all.filter((e) => matches(e, filter)), sort);
-        for (const [name, l] of [["pg", listing], ["prisma", overPrisma]] as const) {
+        for (const [name, l] of [["pg", listing]] as const) {
           const seen: EpochRecord[] = [];
           let after: EpochPosition | undefined;
           for (let guard = 0; guard < 100; guard++) {
