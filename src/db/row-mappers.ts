@@ -1,21 +1,7 @@
 /** Database rows <-> application records; the only place that knows column names and encodings. */
 import type { EpochState, EpochTransition, TransitionSource } from "../domain/index.js";
-import type { EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
+import type { EpochRecord, TransitionLogRecord } from "../app/records.js";
 import { fromStored } from "./uint64-column.js";
-
-export interface TopicRow {
-  id: bigint;
-  epoch_length: number;
-  ground_truth_lag: number;
-  worker_submission_window: number;
-  active: boolean;
-  activated_at: Date | null;
-  last_nonce: bigint | null;
-  missed_starts: number;
-  next_start_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
 
 export interface EpochRow {
   topic_id: bigint;
@@ -42,22 +28,6 @@ export interface TransitionRow {
   due_at: Date | null;
   source: number;
   reason: string | null;
-}
-
-export function toTopicRecord(r: TopicRow): TopicRecord {
-  return {
-    id: fromStored(r.id),
-    epochLength: r.epoch_length,
-    groundTruthLag: r.ground_truth_lag,
-    workerSubmissionWindow: r.worker_submission_window,
-    active: r.active,
-    activatedAt: r.activated_at,
-    lastNonce: r.last_nonce === null ? null : fromStored(r.last_nonce),
-    missedStarts: r.missed_starts,
-    nextStartAt: r.next_start_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
 }
 
 export function toEpochRecord(r: EpochRow): EpochRecord {

@@ -1,9 +1,6 @@
 import { Prisma } from "../generated/prisma/client.js";
 
 /** Column lists selected by the repositories, matching the row types in row-mappers.ts. */
-export const TOPIC_COLUMNS = Prisma.raw(
-  `id, epoch_length, ground_truth_lag, worker_submission_window, active, activated_at, last_nonce, missed_starts, next_start_at, created_at, updated_at`,
-);
 export const EPOCH_COLUMNS = Prisma.raw(
   `topic_id, nonce, state, worker_open_at, worker_close_at, reputer_open_at, reputer_close_at, version, created_at, updated_at`,
 );

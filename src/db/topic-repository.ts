@@ -1,68 +1,86 @@
+/**
+ * Topics through Prisma's typed model API (plain CRUD reads better that way); the two things it
+ * cannot say are SQL: the row lock of a command's read, and picking the next free id under a lock.
+ */
 import type { NewTopic, TopicSchedule } from "../app/lifecycle-ports.js";
 import type { TopicRecord } from "../app/records.js";
 import { ConflictError, UINT64_MAX, nextNonce, type TopicSettings } from "../domain/index.js";
-import { Prisma } from "../generated/prisma/client.js";
+import type { Topic } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
-import { toTopicRecord, type TopicRow } from "./row-mappers.js";
-import { TOPIC_COLUMNS } from "./sql-columns.js";
 import { fromStored, toStored } from "./uint64-column.js";
 
+export function toTopicRecord(t: Topic): TopicRecord {
+  return {
+    id: fromStored(t.id),
+    epochLength: t.epochLength,
+    groundTruthLag: t.groundTruthLag,
+    workerSubmissionWindow: t.workerSubmissionWindow,
+    active: t.active,
+    activatedAt: t.activatedAt,
+    lastNonce: t.lastNonce === null ? null : fromStored(t.lastNonce),
+    missedStarts: t.missedStarts,
+    nextStartAt: t.nextStartAt,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
 export class TopicRepository {
+  /** With `forUpdate`, row-locked until the transaction ends (a command's read before it decides). */
   async get(db: DbTx, id: bigint, opts: { forUpdate?: boolean } = {}): Promise<TopicRecord | null> {
-    const lock = opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty;
-    const rows = await db.$queryRaw<TopicRow[]>`SELECT ${TOPIC_COLUMNS} FROM topic WHERE id = ${toStored(id)} ${lock}`;
-    return rows[0] ? toTopicRecord(rows[0]) : null;
+    if (opts.forUpdate) {
+      const locked = await db.$queryRaw<{ id: bigint }[]>`SELECT id FROM topic WHERE id = ${toStored(id)} FOR UPDATE`;
+      if (locked.length === 0) return null;
+    }
+    const topic = await db.topic.findUnique({ where: { id: toStored(id) } });
+    return topic && toTopicRecord(topic);
   }
 
   async getMany(db: DbTx, ids: readonly bigint[]): Promise<TopicRecord[]> {
     if (ids.length === 0) return [];
-    const stored = ids.map(toStored);
-    const rows = await db.$queryRaw<TopicRow[]>`SELECT ${TOPIC_COLUMNS} FROM topic WHERE id = ANY(${stored}::bigint[])`;
-    return rows.map(toTopicRecord);
+    const topics = await db.topic.findMany({ where: { id: { in: ids.map(toStored) } } });
+    return topics.map(toTopicRecord);
   }
 
   /** Inserts a topic; returns null when the id is taken. */
   async create(db: DbTx, topic: NewTopic): Promise<TopicRecord | null> {
-    // An omitted id takes max + 1 under a lock so two concurrent creations cannot pick the same one.
-    let id = topic.id;
-    if (id === undefined) {
-      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('epoch_windows.topic_id'))`;
-      const rows = await db.$queryRaw<{ max: bigint | null }[]>`SELECT max(id) AS max FROM topic`;
-      const max = rows[0]?.max;
-      if (max === null || max === undefined) id = 1n;
-      else if (fromStored(max) < UINT64_MAX) id = fromStored(max) + 1n;
-      else {
-        // The largest id is taken: use the lowest gap instead.
-        const gap = await db.$queryRaw<{ id: bigint | null }[]>`
-          SELECT min(t.id) + 1 AS id FROM topic t
-          WHERE t.id < ${toStored(UINT64_MAX)} AND NOT EXISTS (SELECT 1 FROM topic u WHERE u.id = t.id + 1)`;
-        if (gap[0]?.id === null || gap[0]?.id === undefined) throw new ConflictError("every topic id is taken");
-        id = fromStored(gap[0].id);
-      }
-    }
-    const rows = await db.$queryRaw<TopicRow[]>`
-      INSERT INTO topic (id, epoch_length, ground_truth_lag, worker_submission_window)
-      VALUES (${toStored(id)}, ${topic.epochLength}, ${topic.groundTruthLag}, ${topic.workerSubmissionWindow})
-      ON CONFLICT (id) DO NOTHING
-      RETURNING ${TOPIC_COLUMNS}`;
-    return rows[0] ? toTopicRecord(rows[0]) : null;
+    const id = topic.id ?? (await this.nextFreeId(db));
+    const { epochLength, groundTruthLag, workerSubmissionWindow } = topic;
+    // createMany's skipDuplicates is ON CONFLICT DO NOTHING: a taken id is not an error here.
+    const { count } = await db.topic.createMany({ data: [{ id: toStored(id), epochLength, groundTruthLag, workerSubmissionWindow }], skipDuplicates: true });
+    return count === 1 ? this.get(db, id) : null;
+  }
+
+  /** max + 1 (or the lowest gap once 2^64 − 1 is taken), under a lock so concurrent creations differ. */
+  private async nextFreeId(db: DbTx): Promise<bigint> {
+    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('epoch_windows.topic_id'))`;
+    const { _max } = await db.topic.aggregate({ _max: { id: true } });
+    if (_max.id === null) return 1n;
+    if (fromStored(_max.id) < UINT64_MAX) return fromStored(_max.id) + 1n;
+    const gap = await db.$queryRaw<{ id: bigint | null }[]>`
+      SELECT min(t.id) + 1 AS id FROM topic t
+      WHERE t.id < ${toStored(UINT64_MAX)} AND NOT EXISTS (SELECT 1 FROM topic u WHERE u.id = t.id + 1)`;
+    if (gap[0]?.id === null || gap[0]?.id === undefined) throw new ConflictError("every topic id is taken");
+    return fromStored(gap[0].id);
   }
 
   async updateSettings(db: DbTx, id: bigint, settings: TopicSettings): Promise<TopicRecord | null> {
-    const rows = await db.$queryRaw<TopicRow[]>`
-      UPDATE topic SET epoch_length = ${settings.epochLength}, ground_truth_lag = ${settings.groundTruthLag},
-        worker_submission_window = ${settings.workerSubmissionWindow}, updated_at = now()
-      WHERE id = ${toStored(id)} RETURNING ${TOPIC_COLUMNS}`;
-    return rows[0] ? toTopicRecord(rows[0]) : null;
+    const { epochLength, groundTruthLag, workerSubmissionWindow } = settings;
+    return this.update(db, id, { epochLength, groundTruthLag, workerSubmissionWindow });
   }
 
   async setSchedule(db: DbTx, id: bigint, schedule: TopicSchedule): Promise<TopicRecord | null> {
-    const anchor = schedule.active ? new Date(schedule.anchor) : null;
-    const next = schedule.active ? new Date(schedule.nextStartAt) : null;
-    const rows = await db.$queryRaw<TopicRow[]>`
-      UPDATE topic SET active = ${schedule.active}, activated_at = ${anchor}::timestamptz, next_start_at = ${next}::timestamptz, updated_at = now()
-      WHERE id = ${toStored(id)} RETURNING ${TOPIC_COLUMNS}`;
-    return rows[0] ? toTopicRecord(rows[0]) : null;
+    return this.update(db, id, {
+      active: schedule.active,
+      activatedAt: schedule.active ? new Date(schedule.anchor) : null,
+      nextStartAt: schedule.active ? new Date(schedule.nextStartAt) : null,
+    });
+  }
+
+  private async update(db: DbTx, id: bigint, data: Partial<Pick<Topic, "epochLength" | "groundTruthLag" | "workerSubmissionWindow" | "active" | "activatedAt" | "nextStartAt">>): Promise<TopicRecord | null> {
+    // updateMany: no error for a missing row (null here); updatedAt is Prisma's @updatedAt.
+    const { count } = await db.topic.updateMany({ where: { id: toStored(id) }, data });
+    return count === 1 ? this.get(db, id) : null;
   }
 
   /**
@@ -73,23 +91,22 @@ export class TopicRepository {
     const topic = await this.get(db, id, { forUpdate: true });
     if (!topic) return null;
     const nonce = nextNonce(topic.lastNonce);
-    await db.$executeRaw`UPDATE topic SET last_nonce = ${toStored(nonce)} WHERE id = ${toStored(id)}`;
+    // updatedAt kept: it says when settings or activation last changed, not when an epoch started.
+    await db.topic.update({ where: { id: toStored(id) }, data: { lastNonce: toStored(nonce), updatedAt: topic.updatedAt } });
     return { topic: { ...topic, lastNonce: nonce }, nonce };
   }
 
   /** Topics by id ascending, keyset after `afterId`. */
   async list(db: DbTx, opts: { active?: boolean; afterId?: bigint; limit: number }): Promise<TopicRecord[]> {
-    const conds: Prisma.Sql[] = [];
-    if (opts.active !== undefined) conds.push(Prisma.sql`active = ${opts.active}`);
-    if (opts.afterId !== undefined) conds.push(Prisma.sql`id > ${toStored(opts.afterId)}`);
-    const where = conds.length ? Prisma.sql`WHERE ${Prisma.join(conds, " AND ")}` : Prisma.empty;
-    const rows = await db.$queryRaw<TopicRow[]>`SELECT ${TOPIC_COLUMNS} FROM topic ${where} ORDER BY id LIMIT ${opts.limit}`;
-    return rows.map(toTopicRecord);
+    const topics = await db.topic.findMany({
+      where: { active: opts.active, id: opts.afterId === undefined ? undefined : { gt: toStored(opts.afterId) } },
+      orderBy: { id: "asc" },
+      take: opts.limit,
+    });
+    return topics.map(toTopicRecord);
   }
 
-  async count(db: DbTx, opts: { active?: boolean }): Promise<number> {
-    const where = opts.active === undefined ? Prisma.empty : Prisma.sql`WHERE active = ${opts.active}`;
-    const rows = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM topic ${where}`;
-    return Number(rows[0]?.n ?? 0n);
+  count(db: DbTx, opts: { active?: boolean }): Promise<number> {
+    return db.topic.count({ where: { active: opts.active } });
   }
 }
