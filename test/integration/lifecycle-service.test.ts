@@ -417,6 +417,54 @@ describe("scheduler rounds at explicit instants", () => {
       assert.deepEqual(records.map((r) => r.dueAt!.getTime() - T0), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((o) => 5_000 + o * 100));
     }));
 
+  it("batches of periodic starts: every due topic starts, earliest first; a topic whose row is held waits for the next round", () =>
+    withScheduler({ batchSize: 2 }, async (h) => {
+      const topics = [];
+      for (let i = 0; i < 5; i++) {
+        h.clock = T0 + i * 10; // activated 10 ms apart: their starts fall due in this order
+        topics.push(await h.lc.commands.createTopic({ ...settings, active: true }));
+      }
+      assert.deepEqual(await h.lc.scheduler.dueInstants(), { start: T0 + 10_000, steps: [T0 + 5_000, null, null, null] });
+      const holder = new pg.Client({ connectionString: h.db.url });
+      await holder.connect();
+      try {
+        await holder.query("BEGIN");
+        await holder.query("SELECT 1 FROM topic WHERE id = $1 FOR UPDATE", [toStored(topics[1]!.id).toString()]);
+        // At +10.5 s: four starts in batches of two (the held topic skipped), then the five activation epochs' worker closes.
+        assert.equal(await h.round(T0 + 10_500), 4 + 5);
+        assert.deepEqual(h.batches.map((b) => b.map((r) => [r.transition, r.topicId])), [
+          [[OW, topics[0]!.id], [OW, topics[2]!.id]],
+          [[OW, topics[3]!.id], [OW, topics[4]!.id]],
+          [[CW, topics[0]!.id], [CW, topics[1]!.id]],
+          [[CW, topics[2]!.id], [CW, topics[3]!.id]],
+          [[CW, topics[4]!.id]],
+        ]);
+        await holder.query("COMMIT");
+      } finally {
+        await holder.query("ROLLBACK").catch(() => {});
+        await holder.end();
+      }
+      assert.equal(await h.round(T0 + 10_500), 1, "the released topic starts, on time (within the tolerance)");
+      assert.equal(await h.round(T0 + 10_500), 0);
+      for (const [i, t] of topics.entries()) {
+        const row = (await h.lc.store.topics.get(h.db.prisma, t.id))!;
+        assert.deepEqual([row.activatedAt!.getTime(), row.nextStartAt!.getTime(), row.missedStarts], [T0 + i * 10, T0 + i * 10 + 20_000, 0]);
+        const [second] = await h.lc.store.epochs.list(h.db.prisma, { topicId: t.id }, { limit: 1 });
+        assert.deepEqual(shape(await h.log(second!)), [[OW, SCHEDULER, T0 + i * 10 + 10_000]]);
+      }
+    }));
+
+  it("a round told to stop finishes the batch in flight and leaves the rest due", () =>
+    withScheduler({ batchSize: 3 }, async (h) => {
+      const topic = await h.lc.commands.createTopic(settings);
+      for (let i = 0; i < 5; i++) await h.lc.commands.startEpoch(topic.id);
+      let asked = 0;
+      const at = T0 + 5_000;
+      assert.equal(await h.lc.scheduler.runDue(at, await h.lc.scheduler.dueInstants(), () => asked++ > 0), 3);
+      assert.equal(await h.lc.scheduler.runDue(at, await h.lc.scheduler.dueInstants(), () => true), 0);
+      assert.equal(await h.round(at), 2);
+    }));
+
   it("a batch skips an epoch whose row an operator holds and applies the others; a later round applies it, once", () =>
     withScheduler({}, async (h) => {
       const topic = await h.lc.commands.createTopic(settings);
