@@ -10,7 +10,6 @@ import {
   TERMINAL_STATES,
   WindowKind,
   applyTransition,
-  decideTask,
   legalTransitions,
   nextState,
   windowChanges,
@@ -89,12 +88,5 @@ describe("epoch FSM", () => {
     assert.deepEqual(windowChanges(S.WORKER_SUBMISSION, S.WAITING_GROUND_TRUTH), [{ kind: WindowKind.WORKER, opened: false }]);
     assert.deepEqual(windowChanges(S.REPUTER_SUBMISSION, S.CANCELLED), [{ kind: WindowKind.REPUTER, opened: false }]);
     assert.deepEqual(windowChanges(S.PENDING_COMPLETION, S.COMPLETED), []);
-  });
-
-  it("decides what a scheduled task does from the epoch's state", () => {
-    assert.deepEqual(decideTask(T.CLOSE_WORKER_WINDOW, S.WORKER_SUBMISSION), { kind: "apply" });
-    assert.deepEqual(decideTask(T.COMPLETE, S.REPUTER_SUBMISSION), { kind: "wait" });
-    assert.equal(decideTask(T.CLOSE_WORKER_WINDOW, S.REPUTER_SUBMISSION).kind, "skip");
-    assert.equal(decideTask(T.CLOSE_WORKER_WINDOW, S.CANCELLED).kind, "skip");
   });
 });

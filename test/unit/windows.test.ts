@@ -3,11 +3,8 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
   InvalidTopicSettingsError,
-  Task,
   computeWindows,
-  epochJobKey,
   extraLag,
-  lifecycleSteps,
   periodicStartAt,
   periodicStartIndex,
   validateTopicSettings,
@@ -46,15 +43,6 @@ describe("windows", () => {
         assert.equal((w.reputerCloseAt - T0) % (s.epochLength * 1000), 0);
       }),
     );
-  });
-
-  it("schedules close-reputer before complete at the same instant", () => {
-    const steps = lifecycleSteps(computeWindows({ epochLength: 10, groundTruthLag: 10, workerSubmissionWindow: 5 }, T0));
-    const close = steps.find((s) => s.task === Task.CLOSE_REPUTER_WINDOW)!;
-    const complete = steps.find((s) => s.task === Task.COMPLETE)!;
-    assert.equal(close.dueAt, complete.dueAt);
-    assert.ok(close.priority < complete.priority);
-    assert.equal(epochJobKey(Task.COMPLETE, 7n, 72057594037927937n), "emissions:complete_epoch:7-72057594037927937");
   });
 
   it("aligns periodic starts to activation + n·EL", () => {
