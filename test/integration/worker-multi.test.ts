@@ -1,6 +1,7 @@
 /** Three worker processes on one database run every transition exactly once. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { TopicRecord } from "../../src/app/records.js";
 import { computeWindows } from "../../src/domain/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { assertLifecycleLog } from "../helpers/lifecycle-assertions.js";
@@ -21,7 +22,7 @@ describe("several workers", () => {
   it("3 processes share the work; each transition and each periodic start happens once", async () => {
     const workers = await Promise.all([spawnWorker(db.url), spawnWorker(db.url), spawnWorker(db.url)]);
     const settings = { epochLength: 1, workerSubmissionWindow: 1, groundTruthLag: 1 };
-    const topics = [];
+    const topics: TopicRecord[] = [];
     for (let i = 0; i < 4; i++) topics.push(await lc.commands.createTopic({ ...settings, active: true }));
     const started = async (topicId: bigint) => (await lc.store.epochs.list(db.prisma, { topicId }, { limit: 100 })).length;
     await waitFor("three epochs of every topic", async () => (await Promise.all(topics.map((t) => started(t.id)))).every((n) => n >= 3), 30_000);
