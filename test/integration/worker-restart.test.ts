@@ -3,7 +3,8 @@
  * PostgreSQL stopped and started again): a worker's `problem` (its readiness check) is set while
  * it cannot reach the database and cleared once it can; it retries by itself and carries on, steps
  * due meanwhile run on its return, every transition exactly once; its LISTEN session comes back;
- * and a worker stopped during the outage stops at once and stays stopped.
+ * and a worker stopped during the outage stops at once and stays stopped. A lost connection (the
+ * server ends the worker's sessions) is replaced too, and notices wake the worker again.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,8 +19,10 @@ import { createDatabaseClient } from "../../src/db/prisma-client.js";
 import { prepareDatabase } from "../../src/db/setup.js";
 import { workerCheck } from "../../src/worker/readiness.js";
 import type { WorkerHandle } from "../../src/worker/scheduler-worker.js";
+import { EpochState } from "../../src/domain/index.js";
+import { createTestDatabase } from "../helpers/database.js";
 import { assertEveryEpochCompletedOnce, liveEpochCount, stopPeriodicStarts } from "../helpers/lifecycle-audit.js";
-import { waitFor } from "../helpers/lifecycle.js";
+import { lifecycleFor, startTestWorker, waitFor } from "../helpers/lifecycle.js";
 
 describe("scheduler worker across a database outage", { timeout: 180_000 }, () => {
   it("problem set while PostgreSQL is down and cleared after; the worker carries on; each transition once", async () => {
@@ -86,5 +89,30 @@ describe("scheduler worker across a database outage", { timeout: 180_000 }, () =
     assert.equal(await listening(), 1, "the worker stopped during the outage did not come back");
     assert.ok(errors.length > 0, "the outage was reported through onError");
     await worker.stop();
+  });
+
+  it("its sessions ended by the server: the LISTEN session comes back and a schedule change wakes the worker again", async () => {
+    const db = await createTestDatabase();
+    after(() => db.close());
+    const lc = lifecycleFor(db);
+    // It looks by itself only every minute: only a notice can wake it in time below.
+    const worker = await startTestWorker(db, lc, { maxSleepMs: 60_000 });
+    try {
+      const sessions = async () =>
+        (await db.prisma.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'epoch-windows scheduler'`).map((r) => r.pid);
+      const [old] = await sessions();
+      assert.ok(old, "the LISTEN session is up");
+      await db.prisma.$queryRaw`SELECT pg_terminate_backend(${old})`;
+      await waitFor("a new LISTEN session", async () => {
+        const now = await sessions();
+        return now.length === 1 && now[0] !== old;
+      });
+      const topic = await lc.commands.createTopic({ epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 2 });
+      const epoch = await lc.commands.startEpoch(topic.id);
+      await waitFor("the worker window closed by the woken worker", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.WAITING_GROUND_TRUTH, 15_000);
+      assert.equal(worker.problem, null);
+    } finally {
+      await worker.stop();
+    }
   });
 });
