@@ -2,8 +2,7 @@
  * A dedicated PostgreSQL session (not pooled) that comes back by itself. When the connection
  * errors or ends — the server restarted, the network dropped it — it is replaced, retrying with
  * backoff for as long as it takes, and `setup` (LISTEN, SET …) runs again on each new connection
- * before it is used. Used by the due-instant timer (its LISTEN) and the orphan sweeper (the
- * worker's liveness session).
+ * before it is used. Used by the scheduler worker for its LISTEN on SCHEDULE_CHANNEL.
  */
 import pg from "pg";
 

@@ -53,6 +53,12 @@ export interface WorkerHandle {
 
 const ERROR_BACKOFF_MIN_MS = 100;
 const ERROR_BACKOFF_MAX_MS = 5000;
+/**
+ * How long a worker waits before asking again when work was due by a fresh reading and none of it
+ * could be applied: its rows are held (another worker's batch in flight, an operator's command, a
+ * dead worker's statement the server has not ended yet). Asking again at once would spin.
+ */
+const HELD_RETRY_MS = 50;
 
 /** Starts a worker; rejects when its LISTEN session cannot connect (start-up errors are the caller's). */
 export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promise<WorkerHandle> {
@@ -111,6 +117,7 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
     let known: DueInstants | null = null;
     while (!stopping) {
       try {
+        const fresh = known === null;
         const due: DueInstants = known ?? (await opts.work.dueInstants());
         known = null;
         const now = clock.now();
@@ -118,7 +125,8 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
         problem = null;
         backoff = ERROR_BACKOFF_MIN_MS;
         if (next !== null && next <= now) {
-          await opts.work.runDue(now, due, () => stopping);
+          const applied = await opts.work.runDue(now, due, () => stopping);
+          if (applied === 0 && fresh) await sleepUntil(clock.now() + HELD_RETRY_MS);
           continue;
         }
         const until = Math.min(next ?? Infinity, now + opts.maxSleepMs);

@@ -40,8 +40,9 @@ export async function assertEveryEpochCompletedOnce(db: Db, topicIds: readonly b
 
 /** Stops the topics' periodic starts without cancelling the epochs in flight (deactivateTopic would cancel them). */
 export async function stopPeriodicStarts(db: Db): Promise<void> {
-  // The start job re-reads `active` under the topic's lock and does nothing for an inactive topic.
-  await db.$executeRaw`UPDATE topic SET active = false WHERE active`;
+  // As deactivateTopic leaves the topic (no next start), minus its cancels. A start batch in flight
+  // holds the topic's row: this waits for it, and the epoch it started runs to the end.
+  await db.$executeRaw`UPDATE topic SET active = false, next_start_at = NULL WHERE active`;
 }
 
 /** Number of epochs not yet COMPLETED or CANCELLED. */

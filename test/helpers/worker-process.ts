@@ -5,7 +5,8 @@ import path from "node:path";
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
-  readonly poolId: string;
+  /** The scheduler worker's id (its `ready <id>` line). */
+  readonly id: string;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
   /** SIGKILL and wait for the exit. */
@@ -14,14 +15,15 @@ export interface WorkerProcess {
 
 const fixture = path.resolve(import.meta.dirname, "../fixtures/worker-process.ts");
 
-export function spawnWorker(databaseUrl: string): Promise<WorkerProcess> {
-  const { child, signal } = spawnTsx(fixture, { DATABASE_URL: databaseUrl });
+/** `env` adds settings the fixture reads (WORKER_BATCH_SIZE). */
+export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const { child, signal } = spawnTsx(fixture, { ...env, DATABASE_URL: databaseUrl });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const m = /ready (\S+)/.exec(out);
-      if (m) resolve({ child, poolId: m[1]!, stop: () => signal("SIGTERM"), kill: () => signal("SIGKILL") });
+      if (m) resolve({ child, id: m[1]!, stop: () => signal("SIGTERM"), kill: () => signal("SIGKILL") });
     });
     child.once("exit", (code) => reject(new Error(`worker process exited (${code}) before it was ready`)));
   });

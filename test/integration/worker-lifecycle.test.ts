@@ -2,11 +2,12 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import { EpochState, EpochTransition, Task, computeWindows, epochJobKey } from "../../src/domain/index.js";
-import type { WorkerHandle } from "../../src/worker/runner.js";
+import type { TransitionLogRecord } from "../../src/app/records.js";
+import { EpochState, EpochTransition, computeWindows } from "../../src/domain/index.js";
+import type { WorkerHandle } from "../../src/worker/scheduler-worker.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { assertLifecycleLog } from "../helpers/lifecycle-assertions.js";
-import { LEAD_MS, epochLog, lifecycleFor, pendingJobs, startTestWorker, waitFor } from "../helpers/lifecycle.js";
+import { epochLog, lifecycleFor, startTestWorker, waitFor } from "../helpers/lifecycle.js";
 
 describe("scheduler worker", () => {
   let db: TestDatabase;
@@ -22,8 +23,9 @@ describe("scheduler worker", () => {
   });
 
   const epochsOf = (topicId: bigint) => lc.store.epochs.list(db.prisma, { topicId }, { limit: 100 }).then((l) => l.reverse());
+  /** Every epoch of the (deactivated) topic finished: nothing of it is due any more. */
   const quiet = (topicId: bigint) =>
-    waitFor("no pending or running job of the topic", async () => (await pendingJobs(db)).every((j) => j.payload.topicId !== `${topicId}`));
+    waitFor("every epoch of the topic finished", async () => (await epochsOf(topicId)).every((e) => e.state === EpochState.COMPLETED || e.state === EpochState.CANCELLED));
 
   it("catches up after downtime: overdue steps run in order; the current period starts when the worker runs, with a full worker window, and the schedule re-anchors", async () => {
     const settings = { epochLength: 3, workerSubmissionWindow: 1, groundTruthLag: 3 };
@@ -71,17 +73,7 @@ describe("scheduler worker", () => {
     const settings = { epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 2 };
     const topic = await lc.commands.createTopic({ ...settings, active: true });
     const anchor = topic.activatedAt!.getTime();
-    let samples = 0;
-    await waitFor("two completed epochs", async () => {
-      // Only an epoch's next step is queued: never two claimable jobs for one epoch.
-      const waiting = (await pendingJobs(db)).filter((j) => j.payload.topicId === `${topic.id}` && j.payload.nonce !== undefined && j.locked_by === null);
-      const perEpoch = new Map<unknown, string[]>();
-      for (const j of waiting) perEpoch.set(j.payload.nonce, [...(perEpoch.get(j.payload.nonce) ?? []), j.task_identifier]);
-      for (const [nonce, tasks] of perEpoch) assert.equal(tasks.length, 1, `epoch ${nonce}: one queued step, not ${tasks.join(", ")}`);
-      samples++;
-      return (await epochsOf(topic.id)).filter((e) => e.state === EpochState.COMPLETED).length >= 2;
-    });
-    assert.ok(samples > 10);
+    await waitFor("two completed epochs", async () => (await epochsOf(topic.id)).filter((e) => e.state === EpochState.COMPLETED).length >= 2);
     await lc.commands.deactivateTopic(topic.id);
     await quiet(topic.id);
 
@@ -94,27 +86,27 @@ describe("scheduler worker", () => {
     assert.equal(epochs.filter((e) => e.state === EpochState.COMPLETED).length >= 2, true);
   });
 
-  it("a worker that dies between close-reputer and complete: its job, released, resumes the epoch with complete", async () => {
+  it("a worker stopped between close-reputer and complete: the epoch waits in PENDING_COMPLETION, still due, and the next worker completes it", async () => {
+    await worker?.stop();
+    worker = undefined;
     const topic = await lc.commands.createTopic({ epochLength: 2, workerSubmissionWindow: 1, groundTruthLag: 2 });
     const epoch = await lc.commands.startEpoch(topic.id);
-    await waitFor("reputer window open", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.REPUTER_SUBMISSION);
-    // Play a worker that claimed the close-reputer job, committed the close and died before running
-    // the complete it had not queued: its job stays locked by a pool without a live session.
-    const key = epochJobKey(Task.CLOSE_REPUTER_WINDOW, epoch.topicId, epoch.nonce);
-    // Shortly before it is due (it is claimable LEAD_MS before), well inside the sweeper's grace.
-    await sleep(Math.max(0, epoch.windows.reputerCloseAt - 300 - Date.now()));
-    const taken = await db.prisma.$executeRaw`
-      UPDATE graphile_worker._private_jobs SET locked_by = 'dead-pool', locked_at = now() WHERE key = ${key} AND locked_by IS NULL`;
-    assert.equal(taken, 1, "the close-reputer job was queued and not claimed yet");
-    await sleep(Math.max(0, epoch.windows.reputerCloseAt - Date.now()));
-    const closed = await lc.work.runStep(epoch, EpochTransition.CLOSE_REPUTER_WINDOW, { chain: true });
-    assert.equal(closed.kind === "applied" && closed.next?.transition, EpochTransition.COMPLETE);
-    assert.deepEqual((await pendingJobs(db)).filter((j) => j.payload.topicId === `${topic.id}`).map((j) => [j.key, j.locked_by]), [[key, "dead-pool"]], "complete is not queued");
-    // The sweeper releases the dead pool's job; a live worker runs it, finds close-reputer done and completes.
-    await waitFor("completed by the released job", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.COMPLETED, 15_000);
+    // No worker runs: every step falls due. Then one round that is told to stop right after its
+    // close-reputer batch committed (a worker stopped or killed between two batches).
+    await waitFor("the reputer window's close due", async () => Date.now() >= epoch.windows.reputerCloseAt);
+    let closed = false;
+    const round = lifecycleFor(db, undefined, {
+      onCommitted: (records: readonly TransitionLogRecord[]) => void (closed ||= records.some((r) => r.transition === EpochTransition.CLOSE_REPUTER_WINDOW)),
+    });
+    const applied = await round.scheduler.runDue(Date.now(), await round.scheduler.dueInstants(), () => closed);
+    assert.equal(applied, 3, "close-worker, open-reputer and close-reputer, each its own batch");
+    assert.equal((await lc.store.epochs.get(db.prisma, epoch))?.state, EpochState.PENDING_COMPLETION);
+    assert.deepEqual((await round.scheduler.dueInstants()).steps.at(-1), epoch.windows.reputerCloseAt, "COMPLETE is still due at the reputer close");
+
+    worker = await startTestWorker(db, lc);
+    await waitFor("completed by the next worker", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.COMPLETED);
     const log = await epochLog(lc, topic.id, epoch.nonce);
     assertLifecycleLog((await lc.store.epochs.get(db.prisma, epoch))!, log, { openedByApi: true });
-    await quiet(topic.id);
   });
 
   it("cancelling mid-way stops every later transition of that epoch", async () => {
@@ -122,8 +114,10 @@ describe("scheduler worker", () => {
     const epoch = await lc.commands.startEpoch(topic.id);
     await waitFor("worker window closed", async () => (await lc.store.epochs.get(db.prisma, epoch))?.state === EpochState.WAITING_GROUND_TRUTH);
     await lc.commands.cancelEpoch(epoch, "test");
-    assert.deepEqual((await pendingJobs(db)).filter((j) => j.payload.topicId === `${topic.id}`), []);
-    await sleep(Math.max(0, epoch.windows.reputerCloseAt - Date.now()) + 300);
+    // Once every later step would have been due, a round of the scheduler (as the worker runs it)
+    // applies none of them.
+    await waitFor("the reputer window's close due", async () => Date.now() >= epoch.windows.reputerCloseAt);
+    await lc.scheduler.runDue(Date.now(), await lc.scheduler.dueInstants());
     const log = await epochLog(lc, topic.id, epoch.nonce);
     assert.deepEqual(log.map((r) => r.transition), [EpochTransition.OPEN_WORKER_WINDOW, EpochTransition.CLOSE_WORKER_WINDOW, EpochTransition.CANCEL]);
   });
