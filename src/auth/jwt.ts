@@ -4,7 +4,7 @@
  * and every WebSocket opened with one, ends.
  */
 import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
-import { UnauthenticatedError } from "./auth-errors.js";
+import { UnauthenticatedError } from "../domain/index.js";
 import { isRole, type Principal } from "./roles.js";
 
 export interface JwtOptions {

@@ -2,7 +2,7 @@
  * Who may do what. Two roles: viewers read and subscribe, operators also mutate. Queries are public
  * or need a viewer, by configuration (AUTH_QUERIES).
  */
-import { ForbiddenError, UnauthenticatedError } from "./auth-errors.js";
+import { ForbiddenError, UnauthenticatedError } from "../domain/index.js";
 
 export const ROLES = ["viewer", "operator"] as const;
 export type Role = (typeof ROLES)[number];

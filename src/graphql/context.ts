@@ -3,7 +3,7 @@ import type { Principal } from "../auth/roles.js";
 import type { LifecycleCommands } from "../app/lifecycle-commands.js";
 import type { ReadModel } from "../app/read-model.js";
 import type { TransitionFeed } from "../pubsub/transition-feed.js";
-import { CommandsUnavailableError } from "./errors.js";
+import { CommandsUnavailableError } from "../domain/index.js";
 import { Loaders } from "./loaders.js";
 
 export interface ApiContext {

@@ -23,7 +23,7 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import { SubscriberTooSlowError } from "../pubsub/subscription-errors.js";
+import { SubscriberTooSlowError } from "../domain/index.js";
 
 type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
 type Subscribe = (args: ExecutionArgs) => Promise<SubscribeResult> | SubscribeResult;

@@ -1,7 +1,7 @@
 /** The auth building blocks without a server: keys, JWTs, credential parsing, roles, config. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ForbiddenError, UnauthenticatedError } from "../../src/auth/auth-errors.js";
+import { ForbiddenError, UnauthenticatedError } from "../../src/domain/index.js";
 import { parseApiKeys, sha256Hex } from "../../src/auth/api-keys.js";
 import { AUTH_DISABLED, createAuthenticator } from "../../src/auth/authenticator.js";
 import { credentialFromConnectionParams, credentialFromHeaders } from "../../src/auth/credentials.js";

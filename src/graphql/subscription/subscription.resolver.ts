@@ -6,7 +6,7 @@
 import { Arg, Ctx, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { TransitionLogRecord } from "../../app/records.js";
 import type { EpochState as EpochStateValue, WindowKind as WindowKindValue } from "../../domain/index.js";
-import { LiveFeedUnavailableError, SubscriberTooSlowError } from "../../pubsub/subscription-errors.js";
+import { LiveFeedUnavailableError, SubscriberTooSlowError } from "../../domain/index.js";
 import { transitionEvents, windowEvents, type FeedEvent, type WindowChangeEvent } from "../../pubsub/transition-events.js";
 import type { TransitionFeed } from "../../pubsub/transition-feed.js";
 import type { ApiContext } from "../context.js";
