@@ -3,11 +3,11 @@
  * marker (the resolver turns it into a SUBSCRIBER_TOO_SLOW error, then the stream completes).
  */
 import type { LogPosition, TransitionLogRecord } from "../app/records.js";
-import { EpochState, WindowKind, windowChanges } from "../domain/index.js";
-import { QueueOverflowError, type BoundedQueue } from "./bounded-queue.js";
+import type { BoundedQueue } from "../app/bounded-queue.js";
+import { EpochState, SubscriberTooSlowError, WindowKind, windowChanges } from "../domain/index.js";
 import type { TransitionFeed } from "./transition-feed.js";
 
-export type FeedEvent<T> = { readonly value: T; readonly overflow?: undefined } | { readonly overflow: QueueOverflowError };
+export type FeedEvent<T> = { readonly value: T; readonly overflow?: undefined } | { readonly overflow: SubscriberTooSlowError };
 
 export interface TransitionFilter {
   readonly topicId?: bigint | null;
@@ -45,7 +45,7 @@ function fromQueue<T, U>(queue: BoundedQueue<T>, expand: (item: T) => U[]): Asyn
           if (r.done) done = true;
           else pending = expand(r.value);
         } catch (err) {
-          if (!(err instanceof QueueOverflowError)) throw err;
+          if (!(err instanceof SubscriberTooSlowError)) throw err;
           done = true;
           return { value: { overflow: err }, done: false };
         }

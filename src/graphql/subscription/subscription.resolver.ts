@@ -6,7 +6,7 @@
 import { Arg, Ctx, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { TransitionLogRecord } from "../../app/records.js";
 import type { EpochState as EpochStateValue, WindowKind as WindowKindValue } from "../../domain/index.js";
-import { LiveFeedUnavailableError, SubscriberTooSlowError } from "../../domain/index.js";
+import { LiveFeedUnavailableError } from "../../domain/index.js";
 import { transitionEvents, windowEvents, type FeedEvent, type WindowChangeEvent } from "../../pubsub/transition-events.js";
 import type { TransitionFeed } from "../../pubsub/transition-feed.js";
 import type { ApiContext } from "../context.js";
@@ -38,7 +38,7 @@ function afterOf(after: string | null | undefined) {
 }
 
 function unwrap<T>(event: FeedEvent<T>, ctx: ApiContext): T {
-  if (event.overflow) throw new SubscriberTooSlowError(event.overflow.message);
+  if (event.overflow) throw event.overflow;
   ctx.loaders.clearAll();
   return event.value;
 }
