@@ -6,7 +6,6 @@ export const TRANSITIONS_CHANNEL = "epoch_windows_transitions";
 
 export interface LiveTransitions {
   readonly feed: TransitionFeed;
-  readonly listener: PgListener;
   stop(): Promise<void>;
 }
 
@@ -41,7 +40,6 @@ export async function startLiveTransitions(
   await listener.start();
   return {
     feed,
-    listener,
     async stop() {
       await listener.stop();
       options.observer?.onListening(false);

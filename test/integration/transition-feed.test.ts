@@ -9,6 +9,7 @@ import { toStored } from "../../src/db/uint64-column.js";
 import { startLiveTransitions, type LiveTransitions } from "../../src/pubsub/live-transitions.js";
 import { comparePositions } from "../../src/pubsub/transition-feed.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 
 const settings = { epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 10 };
 
@@ -93,15 +94,33 @@ describe("transition feed", () => {
     await sub.return();
   });
 
-  it("keeps delivering after its LISTEN connection is killed", async () => {
-    const sub = live.feed.subscribe(() => true, null);
-    await db.prisma.$executeRawUnsafe(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' OR (datname = current_database() AND query = 'SELECT 1' AND pid <> pg_backend_pid())`,
-    );
-    const e = await newEpoch();
-    const got = await take(sub, 1, 8000);
-    assert.equal(got[0]!.nonce, e.nonce);
-    await sub.return();
+  it("reconnects its LISTEN connection when it is killed and keeps delivering", async () => {
+    const listening: boolean[] = [];
+    let notices = 0;
+    // Rows held back by another test file's transaction wait for the fallback poll; notices are counted.
+    const quiet = await startLiveTransitions(db.url, new PrismaSettledLogReader(db.prisma), {
+      pollIntervalMs: 200,
+      bufferLimit: 100,
+      observer: { onNotice: () => notices++, onListening: (up) => listening.push(up) },
+    });
+    try {
+      assert.deepEqual(listening, [true]);
+      const sub = quiet.feed.subscribe(() => true, null);
+      const killed = await db.prisma.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'epoch-windows listen'`,
+      );
+      assert.equal(killed[0]!.n, 2, "this feed's and the suite's listener, found by their application_name");
+      await until("the listener reconnects", () => listening.length === 3);
+      assert.deepEqual(listening, [true, false, true]);
+      notices = 0;
+      const e = await newEpoch();
+      await until("the commit's NOTIFY on the new connection", () => notices === 1, 8000);
+      const got = await take(sub, 1, 8000);
+      assert.equal(got[0]!.nonce, e.nonce);
+      await sub.return();
+    } finally {
+      await quiet.stop();
+    }
   });
 
   it("closes a subscriber that does not keep up, with a typed error", async () => {
