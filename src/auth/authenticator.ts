@@ -3,7 +3,8 @@
  * otherwise every caller is anonymous and allowed (the start-up log warns about it).
  */
 import { UnauthenticatedError } from "../domain/index.js";
-import { ApiKeyVerifier, type ApiKeyEntry } from "./api-keys.js";
+import type { ApiKeyEntry } from "../config/api-keys-setting.js";
+import { ApiKeyVerifier } from "./api-keys.js";
 import { JwtVerifier, looksLikeJwt, type JwtOptions } from "./jwt.js";
 import type { AccessPolicy, Principal } from "./roles.js";
 

@@ -5,7 +5,8 @@
  */
 import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
 import { UnauthenticatedError } from "../domain/index.js";
-import { isRole, type Principal } from "./roles.js";
+import { isRole } from "../domain/index.js";
+import type { Principal } from "./roles.js";
 
 export interface JwtOptions {
   /** HS256 shared secret. */

@@ -1,6 +1,7 @@
 /** One instance's live stream: the feed, woken by LISTEN and re-synced after every reconnection. */
+import type { SettledLogReader } from "../app/settled-log-reader.js";
 import { PgListener } from "./pg-listener.js";
-import { TransitionFeed, type FeedOptions, type SettledLogReader } from "./transition-feed.js";
+import { TransitionFeed, type FeedOptions } from "./transition-feed.js";
 
 export const TRANSITIONS_CHANNEL = "epoch_windows_transitions";
 

@@ -8,13 +8,7 @@
  */
 import type { LogPosition, TransitionLogRecord } from "../app/records.js";
 import { BoundedQueue } from "../app/bounded-queue.js";
-
-/** Reads the settled log (txid below the oldest running transaction), oldest first. */
-export interface SettledLogReader {
-  read(after: LogPosition | null, limit: number): Promise<TransitionLogRecord[]>;
-  /** Position of the newest settled record, null when the log is empty. */
-  head(): Promise<LogPosition | null>;
-}
+import type { SettledLogReader } from "../app/settled-log-reader.js";
 
 export interface FeedOptions {
   /** Fallback poll (ms): catches rows held back by an unrelated long transaction. */

@@ -6,6 +6,7 @@ import type { TransitionLogRecord } from "../../src/app/records.js";
 import { createContext } from "../../src/graphql/context.js";
 import { buildApiSchema } from "../../src/graphql/schema.js";
 import { createSharedSubscribe } from "../../src/graphql/shared-subscriptions.js";
+import { liveEvents } from "../../src/pubsub/transition-events.js";
 import { TransitionFeed } from "../../src/pubsub/transition-feed.js";
 import type { ReadModel } from "../../src/app/read-model.js";
 
@@ -41,7 +42,7 @@ describe("shared subscription executions", async () => {
     const { feed, append } = memoryFeed();
     await feed.start();
     const shared = createSharedSubscribe({ bufferLimit: 100 });
-    const ctx = () => createContext({} as ReadModel, null, feed);
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const subs = await Promise.all(
       Array.from({ length: 5 }, () => shared.subscribe({ schema, document: doc, variableValues: { t: "7" }, contextValue: ctx() })),
     );
@@ -69,7 +70,7 @@ describe("shared subscription executions", async () => {
     const { feed } = memoryFeed();
     await feed.start();
     const shared = createSharedSubscribe({ bufferLimit: 100 });
-    const ctx = createContext({} as ReadModel, null, feed);
+    const ctx = createContext({} as ReadModel, null, liveEvents(feed));
     const cursor = "dHIxOjE6MTpRQ0FhbkhmZ1Zr"; // decoded or not, it must not be shared
     const a = await shared.subscribe({ schema, document: doc, variableValues: { after: cursor }, contextValue: ctx });
     assert.equal(shared.groupCount(), 0);
@@ -81,7 +82,7 @@ describe("shared subscription executions", async () => {
     const { feed, append } = memoryFeed();
     await feed.start();
     const shared = createSharedSubscribe({ bufferLimit: 3 });
-    const ctx = () => createContext({} as ReadModel, null, feed);
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const slow = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
     const fast = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
     const got: ExecutionResult[] = [];
@@ -116,7 +117,7 @@ describe("shared subscription executions", async () => {
     const account = { take: (n: number) => void (held += n), give: (n: number) => void (held -= n) };
     // Each result is ~120 bytes of JSON: two fit in 300 bytes, the third does not.
     const shared = createSharedSubscribe({ bufferLimit: 1000, bufferBytes: 300, accountOf: () => account });
-    const ctx = () => createContext({} as ReadModel, null, feed);
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const kept = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
     await append(1n);
     await append(1n);

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ForbiddenError, UnauthenticatedError } from "../../src/domain/index.js";
-import { parseApiKeys, sha256Hex } from "../../src/auth/api-keys.js";
+import { sha256Hex } from "../../src/auth/api-keys.js";
+import { parseApiKeys } from "../../src/config/api-keys-setting.js";
 import { AUTH_DISABLED, createAuthenticator } from "../../src/auth/authenticator.js";
 import { credentialFromConnectionParams, credentialFromHeaders } from "../../src/auth/credentials.js";
 import { authorize, type Principal } from "../../src/auth/roles.js";
