@@ -25,7 +25,7 @@ export interface AccessPolicy {
 const RANK: Record<Role, number> = { viewer: 1, operator: 2 };
 
 /** The least role an operation needs, or null when anonymous callers may run it. */
-export function requiredRole(kind: OperationKind, policy: AccessPolicy): Role | null {
+function requiredRole(kind: OperationKind, policy: AccessPolicy): Role | null {
   if (!policy.enabled) return null;
   if (kind === "mutation") return "operator";
   if (kind === "subscription") return "viewer";
