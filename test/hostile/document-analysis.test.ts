@@ -15,6 +15,7 @@ import { spawnApi } from "../helpers/api-process.js";
 import { countingDocument } from "../helpers/counting-document.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { rawSocket } from "../helpers/ws-client.js";
+import { until } from "../helpers/until.js";
 
 const L = DEFAULT_QUERY_LIMITS;
 /** (shape, levels) at the token limit; small fan-outs first, so a re-walking analysis fails fast. */
@@ -73,11 +74,7 @@ describe("fan-out documents against a real server (hostile)", () => {
     const s = rawSocket(api.url);
     assert.equal(await s.acked, true);
     refused.forEach((query, i) => s.send({ id: `f${i}`, type: "subscribe", payload: { query } }));
-    const deadline = Date.now() + 20_000;
-    while (refused.some((_, i) => !s.messages.some((msg) => msg.id === `f${i}`))) {
-      assert.ok(Date.now() < deadline, JSON.stringify(s.messages));
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => `the replies (${JSON.stringify(s.messages)})`, () => refused.every((_, i) => s.messages.some((msg) => msg.id === `f${i}`)), 20_000);
     for (const msg of s.messages.filter((x) => x.id)) {
       assert.equal(msg.type, "error", JSON.stringify(msg));
       assert.equal(msg.payload[0].extensions.code, "QUERY_TOO_COMPLEX", JSON.stringify(msg));
