@@ -155,7 +155,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   httpServer.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === "ECONNRESET")) return void socket.destroy();
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const body = JSON.stringify({ errors: [{ message: status === 431 ? "request headers or URL too large" : "malformed HTTP request", extensions: { code: "BAD_REQUEST" } }] });
+    const body = JSON.stringify({ errors: [{ message: status === 431 ? "request headers or URL too large" : "malformed HTTP request", extensions: { code: "BAD_REQUEST", retryable: false } }] });
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   app.disable("x-powered-by");
@@ -235,7 +235,7 @@ function jsonErrors(development: boolean, logError: (e: unknown) => void): Error
     const status = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) logError(err);
     const message = status === 500 && !development ? "Internal server error" : String(err?.message ?? err);
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST", retryable: false } }] });
   };
 }
 

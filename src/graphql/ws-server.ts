@@ -240,7 +240,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
 }
 
 const FORBIDDEN_ORIGIN_BODY = JSON.stringify({
-  errors: [{ message: "this origin may not open a WebSocket here (ALLOWED_ORIGINS)", extensions: { code: "FORBIDDEN" } }],
+  errors: [{ message: "this origin may not open a WebSocket here (ALLOWED_ORIGINS)", extensions: { code: "FORBIDDEN", retryable: false } }],
 });
 
 /**
