@@ -6,7 +6,7 @@ import { ConflictError } from "../domain/index.js";
 import type { LifecycleCommands } from "./lifecycle-commands.js";
 import type { TopicRecord } from "./records.js";
 
-export const DEMO_TOPICS = [
+const DEMO_TOPICS = [
   { id: 9001n, epochLength: 10, groundTruthLag: 10, workerSubmissionWindow: 4 },
   { id: 9002n, epochLength: 15, groundTruthLag: 20, workerSubmissionWindow: 5 },
   { id: 9003n, epochLength: 20, groundTruthLag: 20, workerSubmissionWindow: 8 },

@@ -1,30 +1,11 @@
 /**
- * API keys. Only SHA-256 hashes are configured (API_KEYS="<role>:<sha256 hex>,…"), so a leaked
- * configuration does not leak keys; a presented key is hashed and compared in constant time.
+ * API keys. Only SHA-256 hashes are configured (API_KEYS, src/config/api-keys-setting.ts), so a
+ * leaked configuration does not leak keys; a presented key is hashed and compared in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { isRole, ROLES, type Principal, type Role } from "./roles.js";
-
-export interface ApiKeyEntry {
-  readonly role: Role;
-  /** Lower-case hex SHA-256 of the key. */
-  readonly sha256: string;
-}
-
-/** Parses API_KEYS; throws with a message naming the bad entry (the config reports it). */
-export function parseApiKeys(spec: string): ApiKeyEntry[] {
-  return spec
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry, i) => {
-      const [role, hash, ...rest] = entry.split(":");
-      if (rest.length || !isRole(role) || !/^[0-9a-fA-F]{64}$/.test(hash ?? "")) {
-        throw new Error(`entry ${i + 1} must be <role>:<sha256 hex> with role one of ${ROLES.join(", ")}`);
-      }
-      return { role, sha256: hash!.toLowerCase() };
-    });
-}
+import type { ApiKeyEntry } from "../config/api-keys-setting.js";
+import type { Role } from "../domain/index.js";
+import type { Principal } from "./roles.js";
 
 export function sha256Hex(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");

@@ -2,8 +2,9 @@
  * Turns a presented credential into a Principal. Enabled when any API key or JWT key is configured;
  * otherwise every caller is anonymous and allowed (the start-up log warns about it).
  */
-import { UnauthenticatedError } from "./auth-errors.js";
-import { ApiKeyVerifier, type ApiKeyEntry } from "./api-keys.js";
+import { UnauthenticatedError } from "../domain/index.js";
+import type { ApiKeyEntry } from "../config/api-keys-setting.js";
+import { ApiKeyVerifier } from "./api-keys.js";
 import { JwtVerifier, looksLikeJwt, type JwtOptions } from "./jwt.js";
 import type { AccessPolicy, Principal } from "./roles.js";
 

@@ -2,7 +2,7 @@
  * Where callers put their credential: `Authorization: Bearer <key or JWT>` or `x-api-key: <key>` on
  * HTTP; `{ authorization: "Bearer …" }` (or `x-api-key` / `apiKey`) in graphql-ws connection_init.
  */
-import { UnauthenticatedError } from "./auth-errors.js";
+import { UnauthenticatedError } from "../domain/index.js";
 
 type HeaderValue = string | string[] | undefined;
 

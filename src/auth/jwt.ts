@@ -4,8 +4,9 @@
  * and every WebSocket opened with one, ends.
  */
 import { errors as joseErrors, importSPKI, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
-import { UnauthenticatedError } from "./auth-errors.js";
-import { isRole, type Principal } from "./roles.js";
+import { UnauthenticatedError } from "../domain/index.js";
+import { isRole } from "../domain/index.js";
+import type { Principal } from "./roles.js";
 
 export interface JwtOptions {
   /** HS256 shared secret. */

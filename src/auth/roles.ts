@@ -2,14 +2,7 @@
  * Who may do what. Two roles: viewers read and subscribe, operators also mutate. Queries are public
  * or need a viewer, by configuration (AUTH_QUERIES).
  */
-import { ForbiddenError, UnauthenticatedError } from "./auth-errors.js";
-
-export const ROLES = ["viewer", "operator"] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
-}
+import { ForbiddenError, UnauthenticatedError, type Role } from "../domain/index.js";
 
 /** An authenticated caller. `role` is null when its credential is valid but grants no known role. */
 export interface Principal {
@@ -32,7 +25,7 @@ export interface AccessPolicy {
 const RANK: Record<Role, number> = { viewer: 1, operator: 2 };
 
 /** The least role an operation needs, or null when anonymous callers may run it. */
-export function requiredRole(kind: OperationKind, policy: AccessPolicy): Role | null {
+function requiredRole(kind: OperationKind, policy: AccessPolicy): Role | null {
   if (!policy.enabled) return null;
   if (kind === "mutation") return "operator";
   if (kind === "subscription") return "viewer";

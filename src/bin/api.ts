@@ -18,6 +18,7 @@ import { createApiServer } from "../graphql/server.js";
 import type { ReadinessCheck } from "../observability/health.js";
 import { createLogger } from "../observability/logger.js";
 import { startLiveTransitions } from "../pubsub/live-transitions.js";
+import { liveEvents } from "../pubsub/transition-events.js";
 import { workerCheck } from "../worker/readiness.js";
 import { apiSecurityFromConfig } from "./api-security.js";
 import { setCursorSecret } from "../graphql/cursors.js";
@@ -116,7 +117,7 @@ const api = await createApiServer({
   config,
   readModel,
   commands: lifecycle.commands,
-  feed: live.feed,
+  events: liveEvents(live.feed),
   metrics,
   metricsToken: config.METRICS_TOKEN,
   readiness,

@@ -3,7 +3,7 @@
  * operator unless given). The server is configured with the hash only; the key is shown once.
  */
 import { generateApiKey } from "../auth/api-keys.js";
-import { isRole, ROLES } from "../auth/roles.js";
+import { isRole, ROLES } from "../domain/index.js";
 
 const role = process.argv[2] ?? "operator";
 if (!isRole(role)) {

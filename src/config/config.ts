@@ -3,7 +3,7 @@
  * message that names every offending key.
  */
 import { z } from "zod";
-import { parseApiKeys } from "../auth/api-keys.js";
+import { parseApiKeys } from "./api-keys-setting.js";
 
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])

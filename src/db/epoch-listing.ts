@@ -147,7 +147,7 @@ export function listStatement(filter: EpochFilter, page: SortedEpochPage): State
   };
 }
 
-export function countStatement(filter: EpochFilter): Statement {
+function countStatement(filter: EpochFilter): Statement {
   const values: unknown[] = [];
   const conds: string[] = [];
   if (filter.topicIds !== undefined) {

@@ -5,11 +5,11 @@ import { fileURLToPath } from "node:url";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
 import { NO_FILTERS, openSchemaEngine } from "./schema-engine.js";
 
-export const PRISMA_DIR = fileURLToPath(new URL("../../prisma/", import.meta.url));
-export const SCHEMA_PATH = path.join(PRISMA_DIR, "schema.prisma");
-export const MIGRATIONS_DIR = path.join(PRISMA_DIR, "migrations");
+const PRISMA_DIR = fileURLToPath(new URL("../../prisma/", import.meta.url));
+const SCHEMA_PATH = path.join(PRISMA_DIR, "schema.prisma");
+const MIGRATIONS_DIR = path.join(PRISMA_DIR, "migrations");
 
-export async function readDatamodel(): Promise<{ path: string; content: string }> {
+async function readDatamodel(): Promise<{ path: string; content: string }> {
   return { path: SCHEMA_PATH, content: await readFile(SCHEMA_PATH, "utf8") };
 }
 

@@ -1,5 +1,5 @@
 import type { LogPosition, TransitionLogRecord } from "../app/records.js";
-import type { SettledLogReader } from "../pubsub/transition-feed.js";
+import type { SettledLogReader } from "../app/settled-log-reader.js";
 import type { Db } from "./prisma-client.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
 

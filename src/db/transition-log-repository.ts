@@ -1,4 +1,5 @@
 import type { EpochKey, LogPosition, TransitionLogRecord } from "../app/records.js";
+import type { LogFilter } from "../app/read-model.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
 import { toTransitionLogRecord, type TransitionRow } from "./row-mappers.js";
@@ -7,11 +8,6 @@ import { toStored } from "./uint64-column.js";
 
 /** The oldest running transaction id: every txid below it is committed or aborted for good. */
 const SETTLED_HORIZON = Prisma.sql`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
-
-export interface LogFilter {
-  readonly topicId?: bigint;
-  readonly nonce?: bigint;
-}
 
 export class TransitionLogRepository {
   /**

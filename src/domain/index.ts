@@ -8,3 +8,4 @@ export * from "./topic-settings.js";
 export * from "./windows.js";
 export * from "./schedule.js";
 export * from "./periodic-start.js";
+export * from "./roles.js";

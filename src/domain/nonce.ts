@@ -8,10 +8,10 @@ import { UINT64_MAX } from "./uint64.js";
  */
 export type NonceV2 = bigint;
 
-export const PAYLOAD_BITS = 56n;
+const PAYLOAD_BITS = 56n;
 export const PAYLOAD_MAX = (1n << PAYLOAD_BITS) - 1n;
 export const VERSION_MAX = 255;
-export const COUNTER_VERSION = 1;
+const COUNTER_VERSION = 1;
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -34,7 +34,7 @@ export function noncePayload(nonce: NonceV2): bigint {
 }
 
 /** Check a packed value: 0 ≤ n ≤ 2^64 − 1 (the payload is then ≤ 2^56 − 1 by construction). */
-export function validateNonce(nonce: bigint, field = "nonce"): NonceV2 {
+function validateNonce(nonce: bigint, field = "nonce"): NonceV2 {
   if (nonce < 0n || nonce > UINT64_MAX) {
     throw new InvalidNonceError(`${field} must be a packed uint64 from 0 to ${UINT64_MAX}, got ${nonce}`, field);
   }

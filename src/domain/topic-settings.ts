@@ -8,7 +8,7 @@ export interface TopicSettings {
 }
 
 /** Upper bound for any timing setting: one year, far beyond any real topic, inside Int32. */
-export const MAX_SETTING_SECONDS = 366 * 24 * 3600;
+const MAX_SETTING_SECONDS = 366 * 24 * 3600;
 
 /**
  * Throws InvalidTopicSettingsError listing every rule the settings break (the chain's rules: EL ≥ 1,

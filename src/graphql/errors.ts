@@ -1,42 +1,14 @@
 /**
- * The one place errors become GraphQL errors. Domain errors carry `.code` (BAD_USER_INPUT,
- * NOT_FOUND, ILLEGAL_TRANSITION, CONFLICT) which becomes `extensions.code`; graphql's own request
- * errors keep theirs; an unreachable database is SERVICE_UNAVAILABLE (retryable); anything else is
- * INTERNAL_SERVER_ERROR with a generic message, its details (message, stack, SQL) only in
- * development mode and in the server log.
+ * The one place errors become GraphQL errors. The service's own errors (src/domain/errors.ts) carry
+ * `code` and `retryable`, which become `extensions.code` and `extensions.retryable`; graphql's own
+ * request errors keep their code (not retryable); an unreachable database is SERVICE_UNAVAILABLE
+ * (retryable); anything else is INTERNAL_SERVER_ERROR with a generic message, its details
+ * (message, stack, SQL) only in development mode and in the server log.
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { AuthError } from "../auth/auth-errors.js";
-import { DomainError, InvalidInputError } from "../domain/index.js";
-import { isDatabaseUnavailable } from "../db/database-unavailable.js";
+import { AuthError, DatabaseUnavailableError, InvalidInputError, QueryTooComplexError, RateLimitedError, ServiceError } from "../domain/index.js";
+import { isDatabaseUnavailable } from "../platform/database-unavailable.js";
 import { describeInputLocation } from "./input-location.js";
-
-/** Mutations called while the server was started without a lifecycle service. */
-export class CommandsUnavailableError extends Error {
-  readonly code = "SERVICE_UNAVAILABLE" as const;
-  constructor() {
-    super("mutations are not available: this server runs without the lifecycle service");
-    this.name = "CommandsUnavailableError";
-  }
-}
-
-/** A document over a query limit (depth, aliases, tokens, cost, directives). */
-export class QueryTooComplexError extends Error {
-  readonly code = "QUERY_TOO_COMPLEX" as const;
-  constructor(message: string) {
-    super(message);
-    this.name = "QueryTooComplexError";
-  }
-}
-
-/** A client over its request budget; retry after `retryAfterMs`. */
-export class RateLimitedError extends Error {
-  readonly code = "RATE_LIMITED" as const;
-  constructor(readonly retryAfterMs: number) {
-    super(`rate limit exceeded; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
-    this.name = "RateLimitedError";
-  }
-}
 
 /** Errors raised before or around execution whose `code` is the contract's. */
 export type RequestRejection = AuthError | QueryTooComplexError | RateLimitedError;
@@ -60,12 +32,12 @@ export function rejectRequest(error: RequestRejection): GraphQLError {
   const headers = new Map<string, string>();
   if (error.code === "UNAUTHENTICATED") headers.set("www-authenticate", 'Bearer realm="epoch-windows"');
   if (error instanceof RateLimitedError) headers.set("retry-after", String(Math.ceil(error.retryAfterMs / 1000)));
-  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: HTTP_STATUS[error.code], headers } } });
+  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, retryable: error.retryable, http: { status: HTTP_STATUS[error.code], headers } } });
 }
 
 /** Bad input found before execution (a plugin hook), answered as HTTP 400 rather than Apollo's 500. */
 export function rejectInput(error: InvalidInputError): GraphQLError {
-  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: 400 } } });
+  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, retryable: error.retryable, http: { status: 400 } } });
 }
 
 /** graphql's parser stops at `maxTokens` with a syntax error; it is a limit, not bad syntax. */
@@ -121,36 +93,38 @@ function formatter(opts: ErrorFormatOptions) {
     const debug = opts.development ? pick(formatted.extensions, "stacktrace") : {};
 
     if (isRequestRejection(cause)) {
-      return { ...base, message: cause.message, extensions: { code: cause.code, ...debug } };
+      return { ...base, message: cause.message, extensions: { code: cause.code, retryable: cause.retryable, ...debug } };
     }
     const tokens = TOKEN_LIMIT.exec(formatted.message);
     if (tokens && formatted.extensions?.code === "GRAPHQL_PARSE_FAILED") {
-      return { ...base, message: `the document has more than ${tokens[1]} tokens`, extensions: { code: "QUERY_TOO_COMPLEX", ...debug } };
+      return { ...base, message: `the document has more than ${tokens[1]} tokens`, extensions: { code: "QUERY_TOO_COMPLEX", retryable: false, ...debug } };
     }
-    if (cause instanceof DomainError || cause instanceof CommandsUnavailableError) {
+    if (cause instanceof ServiceError) {
       // A scalar's parse failure surfaces while graphql validates the request (no path yet).
       const duringParse = cause instanceof InvalidInputError && error instanceof GraphQLError && !formatted.path;
       const where = duringParse ? describeInputLocation(error) : null;
       const message = where ? `Invalid value for ${where}: ${cause.message}` : cause.message;
       const argument = cause instanceof InvalidInputError ? cause.field : undefined;
-      return { ...base, message, extensions: { code: cause.code, ...(argument ? { argument } : {}), ...debug } };
+      return { ...base, message, extensions: { code: cause.code, retryable: cause.retryable, ...(argument ? { argument } : {}), ...debug } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_CODES.has(code)) {
-      return { ...base, extensions: { code, ...debug } };
+      // Only a client's request budget frees up by itself.
+      return { ...base, extensions: { code, retryable: code === "RATE_LIMITED", ...debug } };
     }
     // graphql-js's own variable coercion errors (Apollo codes them itself; graphql-ws does not).
     if (code === undefined && cause instanceof GraphQLError && !formatted.path && VARIABLE_ERROR.test(formatted.message)) {
-      return { ...base, extensions: { code: "BAD_USER_INPUT", ...debug } };
+      return { ...base, extensions: { code: "BAD_USER_INPUT", retryable: false, ...debug } };
     }
     opts.log?.(cause);
     if (isDatabaseUnavailable(cause)) {
-      return { ...base, message: "the database is unavailable; retry shortly", extensions: { code: "SERVICE_UNAVAILABLE", ...debug } };
+      const unavailable = new DatabaseUnavailableError();
+      return { ...base, message: unavailable.message, extensions: { code: unavailable.code, retryable: unavailable.retryable, ...debug } };
     }
     return {
       ...base,
       message: opts.development && cause instanceof Error ? cause.message : "Internal server error",
-      extensions: { code: "INTERNAL_SERVER_ERROR", ...debug },
+      extensions: { code: "INTERNAL_SERVER_ERROR", retryable: false, ...debug },
     };
   };
 }

@@ -7,7 +7,7 @@ import { ruruHTML } from "ruru/server";
 import { serveStatic } from "ruru/static";
 import { withAuthOffBanner } from "../auth/auth-off-banner.js";
 
-export const PLAYGROUND_STATIC_PATH = "/ruru-static/";
+const PLAYGROUND_STATIC_PATH = "/ruru-static/";
 
 /** Preloaded in the editor; pick an operation with the run button. */
 export const EXAMPLE_QUERIES = `# epoch-windows playground. Topic ids and nonces are uint64 decimal strings.
@@ -65,7 +65,7 @@ function playgroundHtml(authOffBanner: boolean): string {
 }
 
 /** A browser asking for a page (not a GET query: those carry `query`). */
-export function wantsPlayground(req: Request): boolean {
+function wantsPlayground(req: Request): boolean {
   return req.method === "GET" && req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html";
 }
 

@@ -29,8 +29,6 @@ import { MAX_PAGE_SIZE } from "./pagination.js";
 export interface CostOptions {
   /** Stop as soon as the cost exceeds this; the result is then some value above it. */
   readonly limit?: number;
-  /** Incremented once per selection visited: the analysis's own work, for tests. */
-  readonly steps?: { count: number };
 }
 
 /** Thrown inside the walk to stop it; never escapes operationCost. */
@@ -50,7 +48,6 @@ export function operationCost(
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
   const limit = options.limit ?? Infinity;
-  const steps = options.steps;
 
   const int = schema.getType("Int") as GraphQLInputType;
   const pageOf = (arg: { value: ValueNode } | undefined, fallback: unknown): number => {
@@ -79,7 +76,6 @@ export function operationCost(
   const walk = (set: SelectionSetNode, type: GraphQLCompositeType, rows: number): number => {
     let cost = 0;
     for (const sel of set.selections) {
-      if (steps) steps.count++;
       if (sel.kind === Kind.INLINE_FRAGMENT) {
         const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : type;
         if (t && isCompositeType(t)) cost += walk(sel.selectionSet, t, rows);

@@ -7,7 +7,7 @@ import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type ValidationContext, type ValidationRule } from "graphql";
-import { QueryTooComplexError } from "./errors.js";
+import { QueryTooComplexError } from "../domain/index.js";
 import { operationCost } from "./query-cost.js";
 
 export interface QueryLimits {

@@ -3,10 +3,9 @@
  * credential (if any), charge the client's rate-limit bucket (by principal, else by address, so
  * failed logins are limited too), then reject a bad credential; per operation, authorize its kind.
  */
-import { UnauthenticatedError } from "../auth/auth-errors.js";
+import { RateLimitedError, UnauthenticatedError } from "../domain/index.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import { authorize, type OperationKind, type Principal } from "../auth/roles.js";
-import { RateLimitedError } from "./errors.js";
 import { RateLimiter, type RateLimit } from "./rate-limiter.js";
 
 export class RequestGuard {

@@ -14,7 +14,7 @@ import { WindowEventResolver } from "./subscription/window-event.resolver.js";
 import { TransitionQueryResolver } from "./transition/transition-query.resolver.js";
 import { NodeQueryResolver } from "./node/node-query.resolver.js";
 
-export const API_RESOLVERS: NonEmptyArray<Function> = [
+const API_RESOLVERS: NonEmptyArray<Function> = [
   EpochQueryResolver,
   EpochFieldsResolver,
   EpochMutationResolver,

@@ -12,11 +12,11 @@ import type { GraphQLSchema } from "graphql";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LifecycleCommands } from "../app/lifecycle-commands.js";
+import type { LiveEvents } from "../app/live-events.js";
 import type { ReadModel } from "../app/read-model.js";
 import type { Config } from "../config/config.js";
 import { credentialFromHeaders } from "../auth/credentials.js";
 import type { Principal } from "../auth/roles.js";
-import type { TransitionFeed } from "../pubsub/transition-feed.js";
 import { createContext, type ApiContext } from "./context.js";
 import { createErrorFormatter, isRequestRejection, rejectRequest } from "./errors.js";
 import { dashboardRouter } from "../dashboard/dashboard-route.js";
@@ -42,8 +42,8 @@ export interface ApiServerOptions {
   readonly readModel: ReadModel;
   /** The write side; without it every mutation fails with SERVICE_UNAVAILABLE. */
   readonly commands?: LifecycleCommands | null;
-  /** The live transition stream for subscriptions (wired by whoever serves them). */
-  readonly feed?: TransitionFeed | null;
+  /** The live events for subscriptions (wired by whoever serves them). */
+  readonly events?: LiveEvents | null;
   /** A prebuilt schema (e.g. with subscriptions); built from the resolvers when omitted. */
   readonly schema?: GraphQLSchema;
   /** Access lines (one per GraphQL request) and errors; silent when omitted. */
@@ -96,7 +96,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       : (e: unknown) => console.error("unexpected error while serving GraphQL:", e));
   const requestLog = requestLogMiddleware(logger);
   const schema = opts.schema ?? (await buildApiSchema());
-  const makeContext = (principal: Principal | null = null) => createContext(opts.readModel, opts.commands ?? null, opts.feed ?? null, principal);
+  const makeContext = (principal: Principal | null = null) => createContext(opts.readModel, opts.commands ?? null, opts.events ?? null, principal);
   const security: ApiSecurity = { ...DEFAULT_SECURITY, ...opts.security };
   const guard = new RequestGuard(security.authenticator, security.rateLimit);
   const app = express();
@@ -155,7 +155,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   httpServer.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === "ECONNRESET")) return void socket.destroy();
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const body = JSON.stringify({ errors: [{ message: status === 431 ? "request headers or URL too large" : "malformed HTTP request", extensions: { code: "BAD_REQUEST" } }] });
+    const body = JSON.stringify({ errors: [{ message: status === 431 ? "request headers or URL too large" : "malformed HTTP request", extensions: { code: "BAD_REQUEST", retryable: false } }] });
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   app.disable("x-powered-by");
@@ -235,7 +235,7 @@ function jsonErrors(development: boolean, logError: (e: unknown) => void): Error
     const status = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) logError(err);
     const message = status === 500 && !development ? "Internal server error" : String(err?.message ?? err);
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST", retryable: false } }] });
   };
 }
 

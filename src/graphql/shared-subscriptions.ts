@@ -23,17 +23,11 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import { SubscriberTooSlowError } from "../pubsub/subscription-errors.js";
+import { BoundedQueue, type ByteAccount } from "../app/bounded-queue.js";
 
 type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
 type Subscribe = (args: ExecutionArgs) => Promise<SubscribeResult> | SubscribeResult;
 type Source = AsyncIterableIterator<ExecutionResult>;
-
-/** Where a member's buffered bytes are accounted (its connection). */
-export interface ByteAccount {
-  take(bytes: number): void;
-  give(bytes: number): void;
-}
 
 function isAsyncIterable(x: unknown): x is Source {
   return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
@@ -92,11 +86,6 @@ function sizeOf(result: ExecutionResult): number {
   return Buffer.byteLength(JSON.stringify(result));
 }
 
-interface Buffered {
-  readonly result: ExecutionResult;
-  readonly bytes: number;
-}
-
 export interface MemberLimits {
   /** Results buffered before SUBSCRIBER_TOO_SLOW. */
   readonly events: number;
@@ -104,82 +93,8 @@ export interface MemberLimits {
   readonly bytes: number;
 }
 
-class Member implements AsyncIterableIterator<ExecutionResult> {
-  private readonly items: Buffered[] = [];
-  private bytes = 0;
-  private waiter: ((r: IteratorResult<ExecutionResult>) => void) | null = null;
-  private done = false;
-
-  constructor(
-    private readonly limits: MemberLimits,
-    private readonly account: ByteAccount | undefined,
-    private readonly leave: (m: Member) => void,
-  ) {}
-
-  push(result: ExecutionResult, bytes: number): void {
-    if (this.done) return;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      return w({ value: result, done: false });
-    }
-    const full = this.items.length >= this.limits.events || (this.items.length > 0 && this.bytes + bytes > this.limits.bytes);
-    if (full) {
-      // Too slow: drop the backlog, tell it once, then end. It resumes with its last cursor.
-      const error = new SubscriberTooSlowError(
-        `subscriber fell ${this.items.length} events (${this.bytes} bytes) behind; resubscribe with \`after\` set to the last cursor received`,
-      );
-      this.drop();
-      this.items.push({ result: { data: null, errors: [new GraphQLError(error.message, { originalError: error })] }, bytes: 0 });
-      this.finish();
-      return;
-    }
-    this.items.push({ result, bytes });
-    this.bytes += bytes;
-    this.account?.take(bytes);
-  }
-
-  private drop(): void {
-    this.items.length = 0;
-    this.account?.give(this.bytes);
-    this.bytes = 0;
-  }
-
-  /** Ends after the buffered items are taken. */
-  finish(): void {
-    if (this.done) return;
-    this.done = true;
-    this.leave(this);
-    if (this.waiter && this.items.length === 0) {
-      const w = this.waiter;
-      this.waiter = null;
-      w({ value: undefined, done: true });
-    }
-  }
-
-  next(): Promise<IteratorResult<ExecutionResult>> {
-    const item = this.items.shift();
-    if (item) {
-      this.bytes -= item.bytes;
-      this.account?.give(item.bytes);
-      return Promise.resolve({ value: item.result, done: false });
-    }
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<ExecutionResult>> {
-    this.drop();
-    this.finish();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}
+/** A member's buffer: too slow, it drops its backlog, gets one error result, then ends (it resumes with its last cursor). */
+type Member = BoundedQueue<ExecutionResult>;
 
 class Group {
   readonly members = new Set<Member>();
@@ -190,7 +105,10 @@ class Group {
   ) {}
 
   join(limits: MemberLimits, account: ByteAccount | undefined): Member {
-    const m = new Member(limits, account, (left) => this.remove(left));
+    const m: Member = new BoundedQueue<ExecutionResult>(
+      { items: limits.events, bytes: limits.bytes },
+      { account, onClose: () => this.remove(m), lastItem: (error) => ({ data: null, errors: [new GraphQLError(error.message, { originalError: error })] }) },
+    );
     this.members.add(m);
     return m;
   }
@@ -212,7 +130,7 @@ class Group {
       for (const m of this.members) m.push({ errors: [error] }, 0);
     } finally {
       this.onEmpty();
-      for (const m of [...this.members]) m.finish();
+      for (const m of [...this.members]) m.end();
     }
   }
 }

@@ -26,13 +26,13 @@ import {
 import { InvalidInputError } from "../domain/index.js";
 
 /** Characters allowed per argument or input field name; any other String input gets the default. */
-export const STRING_LIMITS: Readonly<Record<string, number>> = {
+const STRING_LIMITS: Readonly<Record<string, number>> = {
   /** cancelEpoch's free text, stored with the transition. */
   reason: 1000,
   /** Cursors are ~60 characters; cursors.ts refuses anything longer than this too. */
   after: 200,
 };
-export const DEFAULT_STRING_LIMIT = 1000;
+const DEFAULT_STRING_LIMIT = 1000;
 
 export function checkStringInputs(
   schema: GraphQLSchema,

@@ -8,7 +8,7 @@ import type { WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../observability/logger.js";
 
 /** graphql-ws has no close code for this; 4413 mirrors HTTP 413: the client's backlog outgrew its budget. */
-export const SLOW_CONSUMER_CLOSE = 4413;
+const SLOW_CONSUMER_CLOSE = 4413;
 
 export interface BackpressureLimits {
   /** Bytes waiting on one connection: its socket's unsent bytes plus its subscribers' buffers. */

@@ -18,7 +18,8 @@ import { credentialFromConnectionParams } from "../auth/credentials.js";
 import type { Principal } from "../auth/roles.js";
 import type { ApiContext } from "./context.js";
 import { createSharedSubscribe } from "./shared-subscriptions.js";
-import { isRequestRejection, QueryTooComplexError } from "./errors.js";
+import { QueryTooComplexError } from "../domain/index.js";
+import { isRequestRejection } from "./errors.js";
 import { operationCost } from "./query-cost.js";
 import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
@@ -239,7 +240,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
 }
 
 const FORBIDDEN_ORIGIN_BODY = JSON.stringify({
-  errors: [{ message: "this origin may not open a WebSocket here (ALLOWED_ORIGINS)", extensions: { code: "FORBIDDEN" } }],
+  errors: [{ message: "this origin may not open a WebSocket here (ALLOWED_ORIGINS)", extensions: { code: "FORBIDDEN", retryable: false } }],
 });
 
 /**

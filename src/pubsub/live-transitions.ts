@@ -1,12 +1,12 @@
 /** One instance's live stream: the feed, woken by LISTEN and re-synced after every reconnection. */
+import type { SettledLogReader } from "../app/settled-log-reader.js";
 import { PgListener } from "./pg-listener.js";
-import { TransitionFeed, type FeedOptions, type SettledLogReader } from "./transition-feed.js";
+import { TransitionFeed, type FeedOptions } from "./transition-feed.js";
 
 export const TRANSITIONS_CHANNEL = "epoch_windows_transitions";
 
 export interface LiveTransitions {
   readonly feed: TransitionFeed;
-  readonly listener: PgListener;
   stop(): Promise<void>;
 }
 
@@ -41,7 +41,6 @@ export async function startLiveTransitions(
   await listener.start();
   return {
     feed,
-    listener,
     async stop() {
       await listener.stop();
       options.observer?.onListening(false);

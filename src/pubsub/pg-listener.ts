@@ -1,9 +1,10 @@
 /**
- * A LISTEN connection that stays up: it reconnects with backoff when the connection errors, ends,
- * or stops answering a periodic ping, and reports every (re)connection so the owner can re-read
+ * A LISTEN connection that stays up (a reconnecting session, src/platform/pg-session.ts, pinged so
+ * a half-open connection is noticed), reporting every (re)connection so the owner can re-read
  * whatever it may have missed while deaf.
  */
-import pg from "pg";
+import type pg from "pg";
+import { PgSession } from "../platform/pg-session.js";
 
 export interface ListenerEvents {
   onNotify(): void;
@@ -18,93 +19,39 @@ export interface ListenerOptions {
 }
 
 export class PgListener {
-  private client: pg.Client | null = null;
-  private stopped = false;
-  private pingTimer: NodeJS.Timeout | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private backoffMs = 100;
-  private connected = false;
+  private readonly session: PgSession;
 
   constructor(
-    private readonly url: string,
-    private readonly channel: string,
+    url: string,
+    channel: string,
     private readonly events: ListenerEvents,
-    private readonly options: ListenerOptions = {},
+    options: ListenerOptions = {},
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+    this.session = new PgSession({
+      connectionString: url,
+      applicationName: "epoch-windows listen",
+      setup: async (client) => void (await client.query(`LISTEN ${channel}`)),
+      onNotification: (msg) => this.notified(msg),
+      onConnected: () => events.onConnected(),
+      onError: (err) => events.onDisconnected(err),
+      minBackoffMs: 100,
+      maxBackoffMs: options.maxBackoffMs ?? 5000,
+      pingIntervalMs: options.pingIntervalMs ?? 5000,
+      connectionTimeoutMs: 5000,
+    });
   }
 
-  get isConnected(): boolean {
-    return this.connected;
-  }
-
+  /** Connects; if the database is away, keeps trying in the background. */
   async start(): Promise<void> {
-    await this.connect();
+    await this.session.start();
   }
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000 });
-    client.on("notification", () => this.events.onNotify());
-    client.on("error", (err) => this.lost(client, err));
-    client.on("end", () => this.lost(client, new Error("LISTEN connection ended")));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${this.channel}`);
-    } catch (err) {
-      client.removeAllListeners("end");
-      await client.end().catch(() => {});
-      this.lost(client, err, true);
-      return;
-    }
-    if (this.stopped) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.client = client;
-    this.connected = true;
-    this.backoffMs = 100;
-    this.pingTimer = setInterval(() => {
-      // A half-open TCP connection raises no error by itself; a ping that fails does.
-      client.query("SELECT 1").catch((err) => this.lost(client, err));
-    }, this.options.pingIntervalMs ?? 5000);
-    this.pingTimer.unref();
-    this.events.onConnected();
-  }
-
-  private lost(client: pg.Client, error: unknown, neverConnected = false): void {
-    if (!neverConnected && this.client !== client) return; // a stale client's late event
-    if (this.client === client) {
-      this.client = null;
-      if (this.pingTimer) clearInterval(this.pingTimer);
-      this.pingTimer = null;
-      client.removeAllListeners();
-      client.on("error", () => {});
-      client.end().catch(() => {});
-    }
-    if (this.connected || neverConnected) this.events.onDisconnected(error);
-    this.connected = false;
-    if (this.stopped || this.retryTimer) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 5000);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, delay);
-    this.retryTimer.unref();
+  private notified(_msg: pg.Notification): void {
+    this.events.onNotify();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    const client = this.client;
-    this.client = null;
-    this.connected = false;
-    if (client) {
-      client.removeAllListeners();
-      client.on("error", () => {});
-      await client.end().catch(() => {});
-    }
+    await this.session.close();
   }
 }

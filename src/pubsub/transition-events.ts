@@ -2,29 +2,11 @@
  * Turns the feed into what a subscription yields: matching records, and on overflow one final
  * marker (the resolver turns it into a SUBSCRIBER_TOO_SLOW error, then the stream completes).
  */
+import type { BoundedQueue } from "../app/bounded-queue.js";
+import type { FeedEvent, LiveEvents, TransitionFilter, WindowChangeEvent, WindowFilter } from "../app/live-events.js";
 import type { LogPosition, TransitionLogRecord } from "../app/records.js";
-import { EpochState, WindowKind, windowChanges } from "../domain/index.js";
-import { QueueOverflowError, type BoundedQueue } from "./bounded-queue.js";
+import { SubscriberTooSlowError, windowChanges } from "../domain/index.js";
 import type { TransitionFeed } from "./transition-feed.js";
-
-export type FeedEvent<T> = { readonly value: T; readonly overflow?: undefined } | { readonly overflow: QueueOverflowError };
-
-export interface TransitionFilter {
-  readonly topicId?: bigint | null;
-  /** Matches when the transition's target state is one of these. */
-  readonly states?: readonly EpochState[] | null;
-}
-
-export interface WindowFilter {
-  readonly topicId?: bigint | null;
-  readonly kind?: WindowKind | null;
-}
-
-export interface WindowChangeEvent {
-  readonly record: TransitionLogRecord;
-  readonly kind: WindowKind;
-  readonly opened: boolean;
-}
 
 /**
  * A hand-written iterator rather than an async generator: a generator that is suspended awaiting
@@ -45,7 +27,7 @@ function fromQueue<T, U>(queue: BoundedQueue<T>, expand: (item: T) => U[]): Asyn
           if (r.done) done = true;
           else pending = expand(r.value);
         } catch (err) {
-          if (!(err instanceof QueueOverflowError)) throw err;
+          if (!(err instanceof SubscriberTooSlowError)) throw err;
           done = true;
           return { value: { overflow: err }, done: false };
         }
@@ -68,17 +50,25 @@ function fromQueue<T, U>(queue: BoundedQueue<T>, expand: (item: T) => U[]): Asyn
   };
 }
 
-export function transitionEvents(feed: TransitionFeed, filter: TransitionFilter, after: LogPosition | null): AsyncIterableIterator<FeedEvent<TransitionLogRecord>> {
+function transitionEvents(feed: TransitionFeed, filter: TransitionFilter, after: LogPosition | null): AsyncIterableIterator<FeedEvent<TransitionLogRecord>> {
   const states = filter.states?.length ? new Set(filter.states) : null;
   const topicId = filter.topicId ?? null;
   const queue = feed.subscribe((r) => (topicId === null || r.topicId === topicId) && (states === null || states.has(r.to)), after);
   return fromQueue(queue, (r) => [r]);
 }
 
-export function windowEvents(feed: TransitionFeed, filter: WindowFilter, after: LogPosition | null): AsyncIterableIterator<FeedEvent<WindowChangeEvent>> {
+function windowEvents(feed: TransitionFeed, filter: WindowFilter, after: LogPosition | null): AsyncIterableIterator<FeedEvent<WindowChangeEvent>> {
   const topicId = filter.topicId ?? null;
   const kind = filter.kind ?? null;
   const changes = (r: TransitionLogRecord) => windowChanges(r.from, r.to).filter((c) => kind === null || c.kind === kind);
   const queue = feed.subscribe((r) => (topicId === null || r.topicId === topicId) && changes(r).length > 0, after);
   return fromQueue(queue, (r) => changes(r).map((c) => ({ record: r, ...c })));
+}
+
+/** The feed as the port subscriptions read through. */
+export function liveEvents(feed: TransitionFeed): LiveEvents {
+  return {
+    transitions: (filter, after) => transitionEvents(feed, filter, after),
+    windows: (filter, after) => windowEvents(feed, filter, after),
+  };
 }

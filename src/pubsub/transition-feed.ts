@@ -7,14 +7,8 @@
  * by cursor, a dropped database connection loses nothing: the next read picks up where the head is.
  */
 import type { LogPosition, TransitionLogRecord } from "../app/records.js";
-import { BoundedQueue } from "./bounded-queue.js";
-
-/** Reads the settled log (txid below the oldest running transaction), oldest first. */
-export interface SettledLogReader {
-  read(after: LogPosition | null, limit: number): Promise<TransitionLogRecord[]>;
-  /** Position of the newest settled record, null when the log is empty. */
-  head(): Promise<LogPosition | null>;
-}
+import { BoundedQueue } from "../app/bounded-queue.js";
+import type { SettledLogReader } from "../app/settled-log-reader.js";
 
 export interface FeedOptions {
   /** Fallback poll (ms): catches rows held back by an unrelated long transaction. */
@@ -150,9 +144,8 @@ export class TransitionFeed {
       filter,
       cursor: after,
       queue: new BoundedQueue<TransitionLogRecord>(
-        this.options.bufferLimit,
-        () => this.live.delete(sub),
-        this.options.bufferBytes === undefined ? undefined : { max: this.options.bufferBytes, sizeOf: recordBytes },
+        { items: this.options.bufferLimit, bytes: this.options.bufferBytes, sizeOf: recordBytes },
+        { onClose: () => this.live.delete(sub) },
       ),
     };
     if (after === null) {

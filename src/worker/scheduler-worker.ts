@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { SCHEDULE_CHANNEL, earliestDue, type DueInstants } from "../app/scheduler-ports.js";
-import { PgSession } from "./pg-session.js";
+import { PgSession } from "../platform/pg-session.js";
 
 /** The worker's time: readings and timers, injectable so tests can drive them. */
 export interface SchedulerClock {

@@ -12,6 +12,7 @@ import { API_KEYS, JWT_SECRET, OPERATOR_KEY, RSA_PUBLIC_PEM, VIEWER_KEY, bearer,
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { lifecycleFor } from "../helpers/lifecycle.js";
 import { rawSocket } from "../helpers/ws-client.js";
+import { until } from "../helpers/until.js";
 
 const CREATE = `mutation { createTopic(input: { epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 10 }) { id } }`;
 const QUERY = `{ topics { totalCount } }`;
@@ -111,11 +112,7 @@ describe("authentication and roles (e2e)", () => {
     s.send({ id: "1", type: "subscribe", payload: { query: SUBSCRIBE } });
     s.send({ id: "2", type: "subscribe", payload: { query: QUERY } });
     s.send({ id: "3", type: "subscribe", payload: { query: CREATE } });
-    const deadline = Date.now() + 5000;
-    while (!s.messages.some((m) => m.id === "3") || !s.messages.some((m) => m.id === "2" && m.type === "complete")) {
-      assert.ok(Date.now() < deadline, JSON.stringify(s.messages));
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => `the replies (${JSON.stringify(s.messages)})`, () => s.messages.some((m) => m.id === "3") && s.messages.some((m) => m.id === "2" && m.type === "complete"), 5000);
     assert.ok(s.messages.some((m) => m.id === "2" && m.type === "next" && typeof m.payload.data.topics.totalCount === "number"));
     const denied = s.messages.find((m) => m.id === "3");
     assert.equal(denied.type, "error");
@@ -128,11 +125,7 @@ describe("authentication and roles (e2e)", () => {
     const op = rawSocket(api.url, { "x-api-key": OPERATOR_KEY });
     assert.equal(await op.acked, true);
     op.send({ id: "m", type: "subscribe", payload: { query: CREATE } });
-    const deadline = Date.now() + 5000;
-    while (!op.messages.some((m) => m.id === "m")) {
-      assert.ok(Date.now() < deadline);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until("the reply", () => op.messages.some((m) => m.id === "m"), 5000);
     assert.ok(op.messages.find((m) => m.id === "m").payload.data.createTopic.id);
     op.socket.close();
 

@@ -13,7 +13,7 @@ const BAD_STRINGS = ["-1", "1.5", "0x10", "", " 7", "18446744073709551616", "1e3
 /** Written into the JSON body verbatim: JSON.parse turns the big ones into inexact doubles. */
 const BAD_NUMBERS = ["-1", "1.5", "9007199254740993", "18446744073709551616", "1e300"];
 
-function onlyError(body: { errors?: { message: string; extensions: { code: string } }[] }) {
+function onlyError(body: { errors?: { message: string; extensions: { code: string; retryable?: boolean } }[] }) {
   assert.ok(body.errors?.length, `expected errors, got ${JSON.stringify(body)}`);
   return body.errors[0]!;
 }
@@ -170,7 +170,7 @@ describe("GraphQL errors (e2e)", () => {
       const res = await prod.gql(`{ topics(first: 1) { totalCount edges { node { id } } } }`);
       assert.equal(res.status, 200);
       const err = onlyError(res.body);
-      assert.deepEqual(err, { message: "Internal server error", locations: [{ line: 1, column: 22 }], path: ["topics", "totalCount"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
+      assert.deepEqual(err, { message: "Internal server error", locations: [{ line: 1, column: 22 }], path: ["topics", "totalCount"], extensions: { code: "INTERNAL_SERVER_ERROR", retryable: false } });
       assert.doesNotMatch(JSON.stringify(res.body), /SELECT|relation|stack|\.ts/);
       assert.equal(prod.hidden.length, 1, "the hidden error is logged on the server");
 
@@ -184,7 +184,7 @@ describe("GraphQL errors (e2e)", () => {
     }
   });
 
-  it("maps each domain error of a mutation to its code; without a lifecycle service, SERVICE_UNAVAILABLE", async () => {
+  it("maps each error of a mutation to its code and retryable flag; without a lifecycle service, SERVICE_UNAVAILABLE", async () => {
     const fail = (e: Error) => async () => {
       throw e;
     };
@@ -193,30 +193,31 @@ describe("GraphQL errors (e2e)", () => {
       updateTopic: fail(new NotFoundError("topic 9 not found")),
       activateTopic: fail(new ConflictError("topic 9 changed concurrently")),
       deactivateTopic: fail(new Error("column t.bogus does not exist: SELECT t.bogus FROM topic t")),
-      startEpoch: fail(new NotFoundError("topic 9 not found")),
+      startEpoch: fail(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })),
       applyEpochTransition: fail(new IllegalTransitionError("COMPLETED", "CANCEL")),
       cancelEpoch: fail(new IllegalTransitionError("CANCELLED", "CANCEL")),
     } satisfies LifecycleCommands;
     const withService = await startTestApi({ db, commands, nodeEnv: "production" });
     try {
-      const cases: [string, string][] = [
-        [`mutation { createTopic(input: { epochLength: 0, groundTruthLag: 1, workerSubmissionWindow: 1 }) { id } }`, "BAD_USER_INPUT"],
-        [`mutation { updateTopic(id: "9", input: { epochLength: 5 }) { id } }`, "NOT_FOUND"],
-        [`mutation { activateTopic(id: "9") { id } }`, "CONFLICT"],
-        [`mutation { deactivateTopic(id: "9") { id } }`, "INTERNAL_SERVER_ERROR"],
-        [`mutation { startEpoch(topicId: "9") { nonce } }`, "NOT_FOUND"],
-        [`mutation { applyEpochTransition(topicId: "1", nonce: "1", transition: CANCEL) { state } }`, "ILLEGAL_TRANSITION"],
-        [`mutation { cancelEpoch(topicId: "1", nonce: "1", reason: "x") { state } }`, "ILLEGAL_TRANSITION"],
+      const cases: [string, string, boolean][] = [
+        [`mutation { createTopic(input: { epochLength: 0, groundTruthLag: 1, workerSubmissionWindow: 1 }) { id } }`, "BAD_USER_INPUT", false],
+        [`mutation { updateTopic(id: "9", input: { epochLength: 5 }) { id } }`, "NOT_FOUND", false],
+        [`mutation { activateTopic(id: "9") { id } }`, "CONFLICT", true],
+        [`mutation { deactivateTopic(id: "9") { id } }`, "INTERNAL_SERVER_ERROR", false],
+        [`mutation { startEpoch(topicId: "9") { nonce } }`, "SERVICE_UNAVAILABLE", true],
+        [`mutation { applyEpochTransition(topicId: "1", nonce: "1", transition: CANCEL) { state } }`, "ILLEGAL_TRANSITION", false],
+        [`mutation { cancelEpoch(topicId: "1", nonce: "1", reason: "x") { state } }`, "ILLEGAL_TRANSITION", false],
       ];
-      for (const [query, code] of cases) {
+      for (const [query, code, retryable] of cases) {
         const err = onlyError((await withService.gql(query)).body);
-        assert.equal(err.extensions.code, code, query);
+        assert.deepEqual([err.extensions.code, err.extensions.retryable], [code, retryable], query);
         if (code === "INTERNAL_SERVER_ERROR") assert.equal(err.message, "Internal server error");
+        if (code === "SERVICE_UNAVAILABLE") assert.equal(err.message, "the database is unavailable; retry shortly");
       }
       const bad = onlyError((await withService.gql(cases[0]![0])).body) as { extensions: { argument?: string } };
       assert.equal(bad.extensions.argument, "epochLength");
       const unavailable = onlyError((await api.gql(`mutation { startEpoch(topicId: "1") { nonce } }`)).body);
-      assert.equal(unavailable.extensions.code, "SERVICE_UNAVAILABLE");
+      assert.deepEqual([unavailable.extensions.code, unavailable.extensions.retryable], ["SERVICE_UNAVAILABLE", false], "a deployment choice, not a passing state");
       const viaGet = await fetch(`${api.url}/graphql?query=${encodeURIComponent(`mutation { startEpoch(topicId: "1") { nonce } }`)}`, { headers: { "apollo-require-preflight": "1" } });
       assert.equal(viaGet.status, 405, "mutations are refused over GET");
     } finally {

@@ -7,6 +7,7 @@ import { transitionCursor } from "../../src/graphql/cursors.js";
 import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { T0, epochId, newestFirst, seedEpochs, type Seeded } from "../helpers/seed-epochs.js";
+import { until } from "../helpers/until.js";
 
 interface Conn<N> {
   edges: { cursor: string; node: N }[];
@@ -45,6 +46,11 @@ describe("GraphQL pagination (e2e)", () => {
     }
     throw new Error("pagination did not end");
   }
+  /** Between two pages, waits until the concurrent writer has committed again. */
+  const afterAWrite = (written: () => number) => async () => {
+    const n = written();
+    await until("a concurrent write between two pages", () => written() > n, 10_000);
+  };
   type EpochNode = { topicId: string; nonce: string };
   const EPOCHS = `query($after: String, $first: Int, $w: EpochFilter) { epochs(where: $w, first: $first, after: $after) { edges { cursor node { topicId nonce } } pageInfo { hasNextPage endCursor } } }`;
 
@@ -114,7 +120,7 @@ describe("GraphQL pagination (e2e)", () => {
       }
     })();
     try {
-      const seen = await pageAll<EpochNode>(EPOCHS, (d) => d.epochs, { first: 9 }, () => new Promise((r) => setTimeout(r, 15)));
+      const seen = await pageAll<EpochNode>(EPOCHS, (d) => d.epochs, { first: 9 }, afterAWrite(() => started));
       const ids = seen.map(epochId);
       assert.equal(new Set(ids).size, ids.length, "no duplicates");
       // The first page may include epochs started since `existing` was read (they are the newest); every row
@@ -126,7 +132,6 @@ describe("GraphQL pagination (e2e)", () => {
       stop = true;
       await writer;
     }
-    assert.ok(started > 0, "epochs were started concurrently");
   });
 
   it("visits every log record once while transitions are committed, even out of txid order", async () => {
@@ -155,10 +160,10 @@ describe("GraphQL pagination (e2e)", () => {
     release();
     await slow;
     let rest: { cursor: string }[] = [];
-    for (let i = 0; i < 100 && rest.length < 4; i++) {
+    await until("the four transitions after the old end", async () => {
       rest = (await api.gql(LOG, { first: 500, after: endCursor })).body.data.transitions.edges.map((e: { node: { cursor: string } }) => e.node);
-      if (rest.length < 4) await new Promise((r) => setTimeout(r, 20));
-    }
+      return rest.length >= 4;
+    }, 10_000);
     // early start, late start, early close, late close: all four after the old end, in (txid, id) order.
     assert.equal(rest.length, 4);
     assert.ok(shown <= 2, `the late close must not be visible before the early close commits (saw ${shown})`);
@@ -170,12 +175,16 @@ describe("GraphQL pagination (e2e)", () => {
 
     // Concurrent writers while a reader pages with a small page size.
     let stop = false;
+    let started = 0;
     const writer = (async () => {
-      for (let i = 0; !stop; i++) await store.startEpoch([1n, 2n, 3n][i % 3]!, Date.now() + i, TransitionSource.SCHEDULER);
+      for (let i = 0; !stop; i++) {
+        await store.startEpoch([1n, 2n, 3n][i % 3]!, Date.now() + i, TransitionSource.SCHEDULER);
+        started++;
+      }
     })();
     let seen: { cursor: string }[];
     try {
-      seen = await pageAll<{ cursor: string }>(LOG, (d) => d.transitions, { first: 6 }, () => new Promise((r) => setTimeout(r, 10)));
+      seen = await pageAll<{ cursor: string }>(LOG, (d) => d.transitions, { first: 6 }, afterAWrite(() => started));
     } finally {
       stop = true;
       await writer;
@@ -267,14 +276,13 @@ describe("GraphQL pagination (e2e)", () => {
       })();
       let ids: string[];
       try {
-        ids = (await pageAll<Full>(q, (d) => d.epochs, { first: 40 }, () => new Promise((r) => setTimeout(r, 15)))).map(epochId);
+        ids = (await pageAll<Full>(q, (d) => d.epochs, { first: 40 }, afterAWrite(() => started))).map(epochId);
       } finally {
         stop = true;
         await writer;
       }
       assert.equal(new Set(ids).size, ids.length, "no duplicates");
       assert.deepEqual(ids.slice(0, existing.length), existing, "every existing row, once, in order, first");
-      assert.ok(started > 0, "epochs were started concurrently");
     });
   });
 });

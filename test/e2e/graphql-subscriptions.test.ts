@@ -8,6 +8,7 @@ import { startLiveTransitions, type LiveTransitions } from "../../src/pubsub/liv
 import { comparePositions } from "../../src/pubsub/transition-feed.js";
 import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 import { collect, wsClient } from "../helpers/ws-client.js";
 
 const settings = { epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 10 };
@@ -61,12 +62,10 @@ describe("GraphQL subscriptions over graphql-ws", () => {
   }
   /** The feed reads a row once every older transaction in the cluster has ended: wait for that. */
   async function feedPassed(r: { txid: bigint; id: bigint }) {
-    const deadline = Date.now() + 5000;
-    while (!live.feed.head || comparePositions(live.feed.head, r) < 0) {
-      if (Date.now() > deadline) throw new Error("feed never passed the record");
+    await until("the feed passes the record", () => {
       live.feed.wake();
-      await new Promise((res) => setTimeout(res, 10));
-    }
+      return live.feed.head !== null && comparePositions(live.feed.head, r) >= 0;
+    }, 5000);
   }
   const step = (e: { topicId: bigint; nonce: bigint }, transition: EpochTransition) =>
     store.applyTransition({ ...e, transition, source: TransitionSource.SCHEDULER, dueAt: new Date() });
@@ -75,11 +74,7 @@ describe("GraphQL subscriptions over graphql-ws", () => {
   async function subscribed<Tv>(query: string, variables: Record<string, unknown>, pick: (d: any) => Tv, on: Client = client) {
     const before = live.feed.registered;
     const sub = collect(on, query, variables, pick);
-    const deadline = Date.now() + 5000;
-    while (live.feed.registered <= before) {
-      if (Date.now() > deadline) throw new Error(`subscription never registered: ${JSON.stringify(sub.errors)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await until("the feed registers the subscription", () => live.feed.registered > before, 5000);
     return sub;
   }
 
@@ -105,15 +100,26 @@ describe("GraphQL subscriptions over graphql-ws", () => {
     const b = await topicWithEpoch();
     for (const t of [T.CLOSE_WORKER_WINDOW, T.OPEN_REPUTER_WINDOW, T.CLOSE_REPUTER_WINDOW, T.COMPLETE]) await step(a, t);
     await step(b, T.CANCEL);
-    const mine = await byTopic.waitFor(4);
-    assert.ok(mine.every((t) => t.topicId === a.topicId.toString()));
-    assert.deepEqual(mine.map((t) => t.transition), ["CLOSE_WORKER_WINDOW", "OPEN_REPUTER_WINDOW", "CLOSE_REPUTER_WINDOW", "COMPLETE"]);
-    const ends = await completed.waitFor(2);
-    assert.deepEqual(ends.map((t) => [t.topicId, t.to]).sort(), [[a.topicId.toString(), "COMPLETED"], [b.topicId.toString(), "CANCELLED"]].sort());
-    await live.feed.sync();
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(byTopic.items.length, 4, "no other topic's transitions");
-    assert.equal(completed.items.length, 2);
+    // Last, a transition both subscriptions match: events come in log order, so once it has arrived
+    // anything wrongly let through would have arrived before it.
+    const last = (await store.startEpoch(a.topicId, Date.now(), TransitionSource.API)).epoch;
+    await step(last, T.CANCEL);
+    const mine = await byTopic.waitFor(6);
+    assert.deepEqual(
+      mine.map((t) => [t.topicId, t.nonce, t.transition]),
+      [
+        ...["CLOSE_WORKER_WINDOW", "OPEN_REPUTER_WINDOW", "CLOSE_REPUTER_WINDOW", "COMPLETE"].map((tr) => [a.topicId.toString(), a.nonce.toString(), tr]),
+        [a.topicId.toString(), last.nonce.toString(), "OPEN_WORKER_WINDOW"],
+        [a.topicId.toString(), last.nonce.toString(), "CANCEL"],
+      ],
+      "no other topic's transitions",
+    );
+    const ends = await completed.waitFor(3);
+    assert.deepEqual(ends.map((t) => [t.topicId, t.nonce, t.to]), [
+      [a.topicId.toString(), a.nonce.toString(), "COMPLETED"],
+      [b.topicId.toString(), b.nonce.toString(), "CANCELLED"],
+      [a.topicId.toString(), last.nonce.toString(), "CANCELLED"],
+    ]);
     byTopic.dispose();
     completed.dispose();
   });

@@ -12,6 +12,7 @@ import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { API_KEYS, OPERATOR_KEY, VIEWER_KEY, bearer } from "../helpers/credentials.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { rawSocket } from "../helpers/ws-client.js";
+import { until } from "../helpers/until.js";
 
 const code = (res: { body: any }) => res.body?.errors?.[0]?.extensions?.code;
 
@@ -66,11 +67,7 @@ describe("request limits (e2e)", () => {
     s.send({ id: "c", type: "subscribe", payload: { query: `query($n: Int) { topics(first: $n) { edges { node { epochs(first: $n) { edges { node { state } } } } } } }`, variables: { n: 500 } } });
     s.send({ id: "t", type: "subscribe", payload: { query: `{ ${"a: epochStateCounts { count } ".repeat(400)} }` } });
     s.send({ id: "p", type: "subscribe", payload: { query: `{ {` } });
-    const deadline = Date.now() + 5000;
-    while (["d", "c", "t", "p"].some((id) => !s.messages.some((m) => m.id === id))) {
-      assert.ok(Date.now() < deadline, JSON.stringify(s.messages));
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => `the replies (${JSON.stringify(s.messages)})`, () => ["d", "c", "t", "p"].every((id) => s.messages.some((m) => m.id === id)), 5000);
     for (const id of ["d", "c", "t"]) {
       const m = s.messages.find((x) => x.id === id);
       assert.equal(m.type, "error", `${id}: ${JSON.stringify(m)}`);
@@ -104,11 +101,7 @@ describe("request limits (e2e)", () => {
       const s = rawSocket(limited.url, bearer(VIEWER_KEY));
       assert.equal(await s.acked, true);
       for (let i = 0; i < 6; i++) s.send({ id: String(i), type: "subscribe", payload: { query: q } });
-      const deadline = Date.now() + 5000;
-      while (!s.messages.some((m) => m.type === "error")) {
-        assert.ok(Date.now() < deadline, JSON.stringify(s.messages));
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(() => `the replies (${JSON.stringify(s.messages)})`, () => s.messages.some((m) => m.type === "error"), 5000);
       assert.equal(s.messages.find((m) => m.type === "error").payload[0].extensions.code, "RATE_LIMITED");
       s.socket.close();
     } finally {
@@ -142,7 +135,7 @@ describe("request limits (e2e)", () => {
       const s = rawSocket(closed.url, {});
       assert.equal(await s.acked, true);
       s.send({ id: "i", type: "subscribe", payload: { query: `{ __type(name: "Epoch") { name } }` } });
-      while (!s.messages.some((m) => m.id === "i")) await new Promise((r) => setTimeout(r, 20));
+      await until("the reply", () => s.messages.some((m) => m.id === "i"), 5000);
       assert.equal(s.messages.find((m) => m.id === "i").type, "error");
       s.socket.close();
       const page = await fetch(`${closed.url}/`, { headers: { accept: "text/html" } });

@@ -9,6 +9,7 @@ import type { Client } from "graphql-ws";
 import { toStored } from "../../src/db/uint64-column.js";
 import { spawnApi, type ApiProcess } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 import { spawnWorker } from "../helpers/worker-process.js";
 import { collect, wsClient } from "../helpers/ws-client.js";
 
@@ -42,11 +43,19 @@ describe("subscriptions across processes", () => {
   async function startCursor(): Promise<string> {
     await a.gql(`mutation { createTopic(input: { id: "1", epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 30 }) { id } }`);
     await a.gql(`mutation { startEpoch(topicId: "1") { nonce } }`);
-    for (;;) {
-      const d = await b.gql(`{ transitions(topicId: "1") { edges { cursor } } }`);
-      if (d.transitions.edges.length) return d.transitions.edges[0].cursor;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    let cursor: string | undefined;
+    await until("instance B lists the start", async () => {
+      cursor = (await b.gql(`{ transitions(topicId: "1") { edges { cursor } } }`)).transitions.edges[0]?.cursor;
+      return cursor !== undefined;
+    }, 15_000);
+    return cursor!;
+  }
+
+  /** Transitions of the test topic committed so far: all of them, and those into COMPLETED. */
+  async function committed(): Promise<{ all: number; completed: number }> {
+    const [row] = await db.prisma.$queryRaw<{ all: number; completed: number }[]>`
+      SELECT count(*)::int AS all, count(*) FILTER (WHERE to_state = 5)::int AS completed FROM transition_record WHERE topic_id = ${toStored(TOPIC)}`;
+    return row!;
   }
 
   it("delivers every committed transition once, in commit order, to both instances; resume and filters are exact", async () => {
@@ -55,7 +64,7 @@ describe("subscriptions across processes", () => {
     await spawnWorker(db.url);
     const from = await startCursor();
     const onB = collect(client(b), SUB, { topicId: TOPIC.toString(), after: from }, (d) => d.epochTransitioned as Ev);
-    const completedOnA = collect(client(a), SUB, { topicId: TOPIC.toString(), states: ["COMPLETED"], after: from }, (d) => d.epochTransitioned as Ev);
+    const endedOnA = collect(client(a), SUB, { topicId: TOPIC.toString(), states: ["COMPLETED", "CANCELLED"], after: from }, (d) => d.epochTransitioned as Ev);
     const first = collect(client(a), SUB, { topicId: TOPIC.toString(), after: from }, (d) => d.epochTransitioned as Ev);
 
     await a.gql(`mutation { createTopic(input: { id: "${TOPIC}", epochLength: 2, groundTruthLag: 2, workerSubmissionWindow: 1, active: true }) { id } }`);
@@ -64,15 +73,17 @@ describe("subscriptions across processes", () => {
     const early = await first.waitFor(3);
     first.dispose();
     const resumedAfter = early[early.length - 1]!.cursor;
-    await new Promise((r) => setTimeout(r, 2500));
+    // While it is away, the worker commits more.
+    await until("more transitions while the client is away", async () => (await committed()).all >= early.length + 3, 15_000);
     const resumed = collect(client(a), SUB, { topicId: TOPIC.toString(), after: resumedAfter }, (d) => d.epochTransitioned as Ev);
 
-    await new Promise((r) => setTimeout(r, 3500)); // the first epochs complete (reputer closes at T+4 s)
+    // A few lifecycles: the first epochs complete (reputer closes at T+4 s).
+    await until("two completed epochs", async () => (await committed()).completed >= 2, 20_000);
     await a.gql(`mutation { deactivateTopic(id: "${TOPIC}") { active } }`);
 
+    // Deactivation cancelled the live epochs: the log is final.
     const log = await db.prisma.$queryRaw<{ transition: number; to_state: number; source: number }[]>`
       SELECT transition, to_state, source FROM transition_record WHERE topic_id = ${toStored(TOPIC)} ORDER BY txid, id`;
-    assert.ok(log.length >= 10, `expected a few lifecycles, got ${log.length} transitions`);
     const names = ["OPEN_WORKER_WINDOW", "CLOSE_WORKER_WINDOW", "OPEN_REPUTER_WINDOW", "CLOSE_REPUTER_WINDOW", "COMPLETE", "CANCEL"];
     const expected = log.map((r) => names[r.transition]);
 
@@ -84,12 +95,14 @@ describe("subscriptions across processes", () => {
     const rest = await resumed.waitFor(log.length - early.length, 15_000);
     assert.deepEqual([...early, ...rest].map((e) => e.cursor), all.map((e) => e.cursor), "resume: exactly the missed events, once each");
 
-    const completions = log.filter((r) => r.to_state === 5).length;
-    assert.ok(completions >= 1);
-    await completedOnA.waitFor(completions, 15_000);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok(completedOnA.items.every((e) => e.to === "COMPLETED"));
-    assert.equal(completedOnA.items.length, completions, "filtered: only COMPLETED transitions");
+    // Epochs start every 2 s and live 4 s, so deactivation cancelled at least one: the log ends with
+    // a CANCEL, which the filtered subscriber gets last (events come in log order), so once it has
+    // arrived nothing more can.
+    assert.equal(expected.at(-1), "CANCEL");
+    const ended = log.filter((r) => r.to_state === 5 || r.to_state === 6).map((r) => (r.to_state === 5 ? "COMPLETED" : "CANCELLED"));
+    await endedOnA.waitFor(ended.length, 15_000);
+    assert.deepEqual(endedOnA.items.map((e) => e.to), ended, "filtered: exactly the COMPLETED and CANCELLED transitions");
+    assert.equal(endedOnA.items.at(-1)!.cursor, all.at(-1)!.cursor);
     assert.equal(onB.items.length, log.length, "nothing after the last committed transition");
   });
 });

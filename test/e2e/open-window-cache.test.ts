@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { LifecycleStore } from "../../src/db/lifecycle-store.js";
 import { EpochState, TransitionSource, computeWindows } from "../../src/domain/index.js";
 import { spawnApi, type ApiProcess } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 
 const OPEN = `query($t: Uint64) { openWorkerWindows(topicId: $t) { totalCount edges { node { nonce state } } } }`;
 const settings = { epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 };
@@ -35,9 +35,8 @@ describe("open-window cache (API process, TTL far longer than the test)", () => 
     // Committed by this test process, as a worker would: the API hears of it through NOTIFY only.
     const started = await store.startEpoch(7n, Date.now(), TransitionSource.SCHEDULER);
     const nonce = String(started.epoch.nonce);
-    const deadline = Date.now() + 5_000;
     let seen: string[] = [];
-    while (Date.now() < deadline && !(seen = await nonces()).includes(nonce)) await sleep(20);
+    await until("the new epoch listed", async () => (seen = await nonces()).includes(nonce), 5_000);
     assert.deepEqual(seen, [nonce, String(legacy.nonce)], "the new epoch shows long before the 60 s TTL");
     const count = await api.gql(OPEN, { t: "7" });
     assert.equal(count.openWorkerWindows.totalCount, 2);

@@ -10,6 +10,8 @@ import { EpochTransition, TransitionSource, type EpochState } from "../../src/do
 import type { EpochRecord } from "../../src/app/records.js";
 import { spawnApi, type ApiProcess } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { samples } from "../helpers/metrics-text.js";
+import { until } from "../helpers/until.js";
 import { collect, wsClient } from "../helpers/ws-client.js";
 
 // groundTruthLag not a multiple of epochLength: reputer windows of consecutive epochs overlap.
@@ -70,8 +72,8 @@ describe("submitter views (e2e, API process)", () => {
         },
     );
     try {
-      // Let the subscription be established before the first transition (it starts at the live end).
-      await new Promise((r) => setTimeout(r, 300));
+      // The subscription starts at the live end: wait until the instance has it live before the first transition.
+      await until("the subscription is live", async () => samples(await (await fetch(`${api.url}/metrics`)).text(), "epoch_windows_live_subscriptions").get("") === 1, 10_000);
       await store.topics.create(db.prisma, { id: 21n, ...OVERLAPPING });
       await store.topics.create(db.prisma, { id: 22n, ...OVERLAPPING });
       const a = (await store.startEpoch(21n, T0, TransitionSource.SCHEDULER)).epoch;

@@ -7,6 +7,7 @@ import type { DbTx } from "../../src/db/prisma-client.js";
 import { PrismaReadModel } from "../../src/db/read-model.js";
 import { createApiServer, type ApiServer } from "../../src/graphql/server.js";
 import type { ApiSecurity } from "../../src/graphql/security.js";
+import { liveEvents } from "../../src/pubsub/transition-events.js";
 import type { TransitionFeed } from "../../src/pubsub/transition-feed.js";
 
 export interface GqlResponse {
@@ -43,7 +44,7 @@ export async function startTestApi(opts: {
     config: { NODE_ENV: opts.nodeEnv ?? "test" },
     readModel,
     commands: opts.commands ?? null,
-    feed: opts.feed ?? null,
+    events: opts.feed ? liveEvents(opts.feed) : null,
     subscriptionLimits: opts.subscriptionLimits,
     security: opts.security,
     logError: (e) => hidden.push(e),

@@ -1,7 +1,8 @@
 /** Credentials for auth-enabled test servers: API keys with their configured hashes, and JWTs. */
 import { generateKeyPairSync } from "node:crypto";
 import { SignJWT, importPKCS8 } from "jose";
-import { sha256Hex, type ApiKeyEntry } from "../../src/auth/api-keys.js";
+import { sha256Hex } from "../../src/auth/api-keys.js";
+import type { ApiKeyEntry } from "../../src/config/api-keys-setting.js";
 
 export const OPERATOR_KEY = "op-key-0123456789abcdef";
 export const VIEWER_KEY = "viewer-key-0123456789abcdef";

@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { spawnApi, type ApiProcess } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { rawSocket } from "../helpers/ws-client.js";
+import { until } from "../helpers/until.js";
 
 /** POSTs a raw JSON text (so `1.0` stays `1.0`), returning status and parsed body. */
 async function post(api: ApiProcess, body: string): Promise<{ status: number; body: any }> {
@@ -21,11 +22,7 @@ async function overWs(api: ApiProcess, payloads: string[]): Promise<any[][]> {
   const s = rawSocket(api.url);
   assert.equal(await s.acked, true);
   payloads.forEach((p, i) => s.socket.send(`{"id":"m${i}","type":"subscribe","payload":${p}}`));
-  const deadline = Date.now() + 10_000;
-  while (payloads.some((_, i) => !s.messages.some((m) => m.id === `m${i}` && m.type !== "complete"))) {
-    assert.ok(Date.now() < deadline, JSON.stringify(s.messages));
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => `the replies (${JSON.stringify(s.messages)})`, () => payloads.every((_, i) => s.messages.some((m) => m.id === `m${i}` && m.type !== "complete")), 10_000);
   s.socket.close();
   return payloads.map((_, i) => {
     const m = s.messages.find((x) => x.id === `m${i}` && x.type !== "complete");

@@ -14,6 +14,7 @@ import { spawnTsx } from "../helpers/child-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { dueBacklog } from "../helpers/lifecycle.js";
 import { samples } from "../helpers/metrics-text.js";
+import { until } from "../helpers/until.js";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -79,13 +80,8 @@ describe("hostile scrapers of /metrics (real processes)", { timeout: 120_000 }, 
     const before = await open();
     assert.equal(typeof before, "number");
     await api.gql(`mutation { createTopic(input: { id: "4", epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 60, active: true }) { id } }`);
-    const deadline = Date.now() + 15_000;
-    let seen = before;
-    while (seen !== before! + 1 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      seen = await open();
-    }
-    assert.equal(seen, before! + 1, "the new epoch's open worker window is counted once the reading is refreshed");
+    // Counted once the throttled reading is refreshed.
+    await until("the new epoch's open worker window in the gauge", async () => (await open()) === before! + 1, 15_000);
     await api.stop();
   });
 

@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { spawnApi } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { rawSocket } from "../helpers/ws-client.js";
+import { until } from "../helpers/until.js";
 
 /** [what, document, variables, a schema name the typo is one edit away from]. */
 const TYPOS: [string, string, Record<string, unknown> | undefined, string][] = [
@@ -43,11 +44,7 @@ describe("schema details hidden when introspection is off (hostile)", () => {
     const s = rawSocket(api.url);
     assert.equal(await s.acked, true);
     TYPOS.forEach(([, query, variables], i) => s.send({ id: `t${i}`, type: "subscribe", payload: { query, variables } }));
-    const deadline = Date.now() + 10_000;
-    while (TYPOS.some((_, i) => !s.messages.some((m) => m.id === `t${i}`))) {
-      assert.ok(Date.now() < deadline, JSON.stringify(s.messages));
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => `the replies (${JSON.stringify(s.messages)})`, () => TYPOS.every((_, i) => s.messages.some((m) => m.id === `t${i}`)), 10_000);
     TYPOS.forEach(([what, , , name], i) => {
       const m = s.messages.find((x) => x.id === `t${i}`);
       const text = JSON.stringify(m);

@@ -12,6 +12,7 @@ import type { ReadModel } from "../../src/app/read-model.js";
 import { createContext } from "../../src/graphql/context.js";
 import { buildApiSchema } from "../../src/graphql/schema.js";
 import { createSharedSubscribe } from "../../src/graphql/shared-subscriptions.js";
+import { liveEvents } from "../../src/pubsub/transition-events.js";
 import { TransitionFeed } from "../../src/pubsub/transition-feed.js";
 import { spawnApi } from "../helpers/api-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
@@ -64,7 +65,7 @@ describe("shared execution key (hostile)", { timeout: 90_000 }, () => {
     const feed = new TransitionFeed({ read: async () => [], head: async () => null }, { pollIntervalMs: 60_000, bufferLimit: 10 });
     await feed.start();
     const shared = createSharedSubscribe({ bufferLimit: 10 });
-    const contextValue = createContext({} as ReadModel, null, feed);
+    const contextValue = createContext({} as ReadModel, null, liveEvents(feed));
     const open = async (query: string, variableValues: Record<string, unknown> = {}) =>
       (await shared.subscribe({ schema, document: parse(query), variableValues, contextValue })) as AsyncIterator<unknown>;
     const byTopic = `subscription($t: Uint64 = "7") { epochTransitioned(topicId: $t) { cursor } }`;

@@ -6,7 +6,9 @@ import type { TransitionLogRecord } from "../../src/app/records.js";
 import { createContext } from "../../src/graphql/context.js";
 import { buildApiSchema } from "../../src/graphql/schema.js";
 import { createSharedSubscribe } from "../../src/graphql/shared-subscriptions.js";
+import { liveEvents } from "../../src/pubsub/transition-events.js";
 import { TransitionFeed } from "../../src/pubsub/transition-feed.js";
+import { until } from "../helpers/until.js";
 import type { ReadModel } from "../../src/app/read-model.js";
 
 /** A feed over an in-memory log: the test appends records and wakes it. */
@@ -41,7 +43,7 @@ describe("shared subscription executions", async () => {
     const { feed, append } = memoryFeed();
     await feed.start();
     const shared = createSharedSubscribe({ bufferLimit: 100 });
-    const ctx = () => createContext({} as ReadModel, null, feed);
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const subs = await Promise.all(
       Array.from({ length: 5 }, () => shared.subscribe({ schema, document: doc, variableValues: { t: "7" }, contextValue: ctx() })),
     );
@@ -60,8 +62,8 @@ describe("shared subscription executions", async () => {
     assert.equal(shared.groupCount(), 1);
     await (other as AsyncIterator<ExecutionResult>).return!();
     assert.equal(shared.groupCount(), 0);
-    await new Promise((r) => setTimeout(r, 10));
-    assert.equal(feed.subscriberCount, 0);
+    // The source's return() reaches the feed's queue asynchronously (through graphql-js's stream).
+    await until("the feed drops the execution's subscriber", () => feed.subscriberCount === 0, 5000);
     feed.stop();
   });
 
@@ -69,7 +71,7 @@ describe("shared subscription executions", async () => {
     const { feed } = memoryFeed();
     await feed.start();
     const shared = createSharedSubscribe({ bufferLimit: 100 });
-    const ctx = createContext({} as ReadModel, null, feed);
+    const ctx = createContext({} as ReadModel, null, liveEvents(feed));
     const cursor = "dHIxOjE6MTpRQ0FhbkhmZ1Zr"; // decoded or not, it must not be shared
     const a = await shared.subscribe({ schema, document: doc, variableValues: { after: cursor }, contextValue: ctx });
     assert.equal(shared.groupCount(), 0);
@@ -81,7 +83,7 @@ describe("shared subscription executions", async () => {
     const { feed, append } = memoryFeed();
     await feed.start();
     const shared = createSharedSubscribe({ bufferLimit: 3 });
-    const ctx = () => createContext({} as ReadModel, null, feed);
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const slow = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
     const fast = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
     const got: ExecutionResult[] = [];
@@ -116,7 +118,7 @@ describe("shared subscription executions", async () => {
     const account = { take: (n: number) => void (held += n), give: (n: number) => void (held -= n) };
     // Each result is ~120 bytes of JSON: two fit in 300 bytes, the third does not.
     const shared = createSharedSubscribe({ bufferLimit: 1000, bufferBytes: 300, accountOf: () => account });
-    const ctx = () => createContext({} as ReadModel, null, feed);
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const kept = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
     await append(1n);
     await append(1n);

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import type { TransitionLogRecord } from "../../src/app/records.js";
-import { EpochTransition, TransitionSource } from "../../src/domain/index.js";
+import { EpochTransition, SubscriberTooSlowError, TransitionSource } from "../../src/domain/index.js";
 import { LifecycleStore } from "../../src/db/lifecycle-store.js";
 import { PrismaSettledLogReader } from "../../src/db/settled-log-reader.js";
 import { toStored } from "../../src/db/uint64-column.js";
-import { QueueOverflowError } from "../../src/pubsub/bounded-queue.js";
 import { startLiveTransitions, type LiveTransitions } from "../../src/pubsub/live-transitions.js";
 import { comparePositions } from "../../src/pubsub/transition-feed.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { until } from "../helpers/until.js";
 
 const settings = { epochLength: 60, groundTruthLag: 60, workerSubmissionWindow: 10 };
 
@@ -58,7 +58,8 @@ describe("transition feed", () => {
   it("never lets a cursor pass a row that commits later with a smaller txid", async () => {
     const e = await newEpoch();
     await live.feed.sync();
-    const sub = live.feed.subscribe((r) => r.topicId === e.topicId, live.feed.head);
+    // Only the two rows below (the epoch's start row may still be unsettled behind another test file's transaction).
+    const sub = live.feed.subscribe((r) => r.topicId === e.topicId && r.reason !== null, live.feed.head);
     const a = new pg.Client({ connectionString: db.url });
     await a.connect();
     const insert = `INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, source, reason)
@@ -67,8 +68,9 @@ describe("transition feed", () => {
     await a.query("BEGIN");
     await a.query(insert, params("first txid, commits last"));
     await db.prisma.$executeRawUnsafe(insert.replace("$1", `${toStored(e.topicId)}`).replace("$2", `${toStored(e.nonce)}`).replace("$3", "'second txid, commits first'"));
+    await live.feed.sync(); // each sync is a read that starts after B committed
     await live.feed.sync();
-    await new Promise((r) => setTimeout(r, 300)); // a poll or two: still held back behind A
+    assert.equal(sub.size, 0, "B is held back behind A, whose txid is smaller");
     await a.query("COMMIT");
     await a.end();
     const got = await take(sub, 2);
@@ -92,15 +94,33 @@ describe("transition feed", () => {
     await sub.return();
   });
 
-  it("keeps delivering after its LISTEN connection is killed", async () => {
-    const sub = live.feed.subscribe(() => true, null);
-    await db.prisma.$executeRawUnsafe(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' OR (datname = current_database() AND query = 'SELECT 1' AND pid <> pg_backend_pid())`,
-    );
-    const e = await newEpoch();
-    const got = await take(sub, 1, 8000);
-    assert.equal(got[0]!.nonce, e.nonce);
-    await sub.return();
+  it("reconnects its LISTEN connection when it is killed and keeps delivering", async () => {
+    const listening: boolean[] = [];
+    let notices = 0;
+    // Rows held back by another test file's transaction wait for the fallback poll; notices are counted.
+    const quiet = await startLiveTransitions(db.url, new PrismaSettledLogReader(db.prisma), {
+      pollIntervalMs: 200,
+      bufferLimit: 100,
+      observer: { onNotice: () => notices++, onListening: (up) => listening.push(up) },
+    });
+    try {
+      assert.deepEqual(listening, [true]);
+      const sub = quiet.feed.subscribe(() => true, null);
+      const killed = await db.prisma.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'epoch-windows listen'`,
+      );
+      assert.equal(killed[0]!.n, 2, "this feed's and the suite's listener, found by their application_name");
+      await until("the listener reconnects", () => listening.length === 3);
+      assert.deepEqual(listening, [true, false, true]);
+      notices = 0;
+      const e = await newEpoch();
+      await until("the commit's NOTIFY on the new connection", () => notices === 1, 8000);
+      const got = await take(sub, 1, 8000);
+      assert.equal(got[0]!.nonce, e.nonce);
+      await sub.return();
+    } finally {
+      await quiet.stop();
+    }
   });
 
   it("closes a subscriber that does not keep up, with a typed error", async () => {
@@ -117,7 +137,7 @@ describe("transition feed", () => {
         small.feed.wake();
         await new Promise((r) => setTimeout(r, 20));
       }
-      await assert.rejects(take(sub, 10), QueueOverflowError);
+      await assert.rejects(take(sub, 10), SubscriberTooSlowError);
       assert.equal(small.feed.subscriberCount, 0);
     } finally {
       await small.stop();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ApiKeyVerifier, generateApiKey, parseApiKeys } from "../../src/auth/api-keys.js";
+import { ApiKeyVerifier, generateApiKey } from "../../src/auth/api-keys.js";
+import { parseApiKeys } from "../../src/config/api-keys-setting.js";
 import { AUTH_CONFLICT_MESSAGE, AUTH_DISABLED_WARNING, AUTH_OFF_WARNING, AUTH_REQUIRED_MESSAGE, authStart } from "../../src/config/auth-start.js";
 import { loadConfig } from "../../src/config/config.js";
 import { AUTH_OFF_BANNER_HTML, withAuthOffBanner } from "../../src/auth/auth-off-banner.js";

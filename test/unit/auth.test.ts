@@ -1,8 +1,9 @@
 /** The auth building blocks without a server: keys, JWTs, credential parsing, roles, config. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ForbiddenError, UnauthenticatedError } from "../../src/auth/auth-errors.js";
-import { parseApiKeys, sha256Hex } from "../../src/auth/api-keys.js";
+import { ForbiddenError, UnauthenticatedError } from "../../src/domain/index.js";
+import { sha256Hex } from "../../src/auth/api-keys.js";
+import { parseApiKeys } from "../../src/config/api-keys-setting.js";
 import { AUTH_DISABLED, createAuthenticator } from "../../src/auth/authenticator.js";
 import { credentialFromConnectionParams, credentialFromHeaders } from "../../src/auth/credentials.js";
 import { authorize, type Principal } from "../../src/auth/roles.js";

@@ -1,7 +1,7 @@
 /** Which errors count as "the database is unreachable" (SERVICE_UNAVAILABLE) and which do not. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isDatabaseUnavailable } from "../../src/db/database-unavailable.js";
+import { isDatabaseUnavailable } from "../../src/platform/database-unavailable.js";
 
 describe("isDatabaseUnavailable", () => {
   it("finds connection failures however deeply they are wrapped", () => {

@@ -9,7 +9,7 @@ import type { EpochFilter } from "./epoch-filter.input.js";
 import { Epoch } from "./epoch.type.js";
 
 /** More topics per `topicIds` filter are refused: each one is a probe of its own. */
-export const MAX_TOPIC_IDS = 50;
+const MAX_TOPIC_IDS = 50;
 
 const SORT_INSTANT: Readonly<Record<EpochSort, (r: EpochRecord) => number>> = {
   NEWEST_FIRST: (r) => r.windows.workerOpenAt,
@@ -18,7 +18,7 @@ const SORT_INSTANT: Readonly<Record<EpochSort, (r: EpochRecord) => number>> = {
   REPUTER_CLOSE_SOONEST: (r) => r.windows.reputerCloseAt,
 };
 
-export function epochPosition(r: EpochRecord, sort: EpochSort = "NEWEST_FIRST"): EpochPosition {
+function epochPosition(r: EpochRecord, sort: EpochSort = "NEWEST_FIRST"): EpochPosition {
   return { startAt: SORT_INSTANT[sort](r), topicId: r.topicId, nonce: r.nonce };
 }
 

@@ -5,7 +5,7 @@ import { describe } from "./unsigned-input.js";
 /** Full ISO-8601 date-time with an explicit offset; anything Date.parse would guess at is refused. */
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-export function parseDateTimeInput(value: unknown): Date {
+function parseDateTimeInput(value: unknown): Date {
   const d = typeof value === "string" && ISO.test(value) ? new Date(value) : null;
   if (!d || Number.isNaN(d.getTime())) {
     throw new InvalidInputError(`DateTime must be an ISO-8601 timestamp with offset, e.g. "2026-11-25T12:00:00Z", got ${describe(value)}`);

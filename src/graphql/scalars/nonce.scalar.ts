@@ -6,7 +6,7 @@ const HINT = 'a packed uint64 as a decimal string (or "v<version>/<payload>")';
 /** Readable input form, e.g. "v1/19345": version 0–255, payload 0–2^56 − 1, canonical decimals. */
 const VERSIONED = /^v(0|[1-9][0-9]{0,2})\/(0|[1-9][0-9]{0,19})$/;
 
-export function parseNonceInput(value: unknown): bigint {
+function parseNonceInput(value: unknown): bigint {
   if (typeof value === "string" && value.startsWith("v")) {
     const m = VERSIONED.exec(value);
     if (!m) throw new InvalidNonceError(`NonceV2 must be ${HINT}, got ${describe(value)}`);

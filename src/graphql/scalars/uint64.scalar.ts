@@ -4,7 +4,7 @@ import { literalValue, readUnsigned } from "./unsigned-input.js";
 
 const HINT = "an unsigned 64-bit integer as a decimal string (or a non-negative Int)";
 
-export function parseUint64Input(value: unknown): bigint {
+function parseUint64Input(value: unknown): bigint {
   return readUnsigned(value, "Uint64", HINT);
 }
 

@@ -1,14 +1,13 @@
 /**
- * Subscriptions: thin adapters over the instance's live transition feed (src/pubsub). Each event
+ * Subscriptions: thin adapters over the instance's live events (the LiveEvents port, served by src/pubsub). Each event
  * is resolved with fresh loaders, so nested fields show the epoch as it is now, not as cached for
  * an earlier event of the same long-lived subscription.
  */
 import { Arg, Ctx, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import type { FeedEvent, LiveEvents, WindowChangeEvent } from "../../app/live-events.js";
 import type { TransitionLogRecord } from "../../app/records.js";
 import type { EpochState as EpochStateValue, WindowKind as WindowKindValue } from "../../domain/index.js";
-import { LiveFeedUnavailableError, SubscriberTooSlowError } from "../../pubsub/subscription-errors.js";
-import { transitionEvents, windowEvents, type FeedEvent, type WindowChangeEvent } from "../../pubsub/transition-events.js";
-import type { TransitionFeed } from "../../pubsub/transition-feed.js";
+import { LiveFeedUnavailableError } from "../../domain/index.js";
 import type { ApiContext } from "../context.js";
 import { transitionCursor } from "../cursors.js";
 import { EpochState, WindowKind } from "../enums.js";
@@ -28,9 +27,9 @@ interface WindowArgs {
   after?: string | null;
 }
 
-function feedOf(ctx: ApiContext): TransitionFeed {
-  if (!ctx.feed) throw new LiveFeedUnavailableError("subscriptions are not served by this process");
-  return ctx.feed;
+function eventsOf(ctx: ApiContext): LiveEvents {
+  if (!ctx.events) throw new LiveFeedUnavailableError("subscriptions are not served by this process");
+  return ctx.events;
 }
 
 function afterOf(after: string | null | undefined) {
@@ -38,7 +37,7 @@ function afterOf(after: string | null | undefined) {
 }
 
 function unwrap<T>(event: FeedEvent<T>, ctx: ApiContext): T {
-  if (event.overflow) throw new SubscriberTooSlowError(event.overflow.message);
+  if (event.overflow) throw event.overflow;
   ctx.loaders.clearAll();
   return event.value;
 }
@@ -51,7 +50,7 @@ export class SubscriptionResolver {
       "(a cursor from a TransitionRecord or an earlier event), first replays everything committed after it, then continues " +
       "live with no gap or duplicate. A subscriber that falls too far behind gets SUBSCRIBER_TOO_SLOW and should resume with its last cursor.",
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TransitionArgs, ApiContext>) =>
-      transitionEvents(feedOf(context), { topicId: args.topicId, states: args.states }, afterOf(args.after)),
+      eventsOf(context).transitions({ topicId: args.topicId, states: args.states }, afterOf(args.after)),
   })
   epochTransitioned(
     @Root() event: FeedEvent<TransitionLogRecord>,
@@ -68,7 +67,7 @@ export class SubscriptionResolver {
       "Window openings and closings (a cancel closes an open window), optionally for one topic or one kind of window. " +
       "With `after`, first replays what was missed, then continues live.",
     subscribe: ({ args, context }: SubscribeResolverData<unknown, WindowArgs, ApiContext>) =>
-      windowEvents(feedOf(context), { topicId: args.topicId, kind: args.kind }, afterOf(args.after)),
+      eventsOf(context).windows({ topicId: args.topicId, kind: args.kind }, afterOf(args.after)),
   })
   windowChanged(
     @Root() event: FeedEvent<WindowChangeEvent>,

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from "type-graphql";
 import type { EpochKey } from "../../app/records.js";
-import type { WindowChangeEvent } from "../../pubsub/transition-events.js";
+import type { WindowChangeEvent } from "../../app/live-events.js";
 import { transitionCursor } from "../cursors.js";
 import { WindowKind } from "../enums.js";
 import { DateTimeScalar } from "../scalars/date-time.scalar.js";
