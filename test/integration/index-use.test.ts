@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { EpochState } from "../../src/domain/index.js";
 import type { SortedEpochPage } from "../../src/app/read-model.js";
 import type { EpochFilter } from "../../src/app/records.js";
-import { listStatement } from "../../src/db/epoch-listing.js";
+import { listStatement } from "../../src/db/sql/epochs.js";
 import { toStored } from "../../src/db/uint64-column.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
