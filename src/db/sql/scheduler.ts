@@ -5,10 +5,9 @@
  * several workers share the work without waiting on each other or on an operator's command; the
  * state compare-and-set in the UPDATE makes a step apply at most once.
  */
-import type { DueInstants, DueTopic, PlannedStart } from "../../app/scheduler-ports.js";
+import { SCHEDULE_CHANNEL, type DueInstants, type DueTopic, type PlannedStart } from "../../app/scheduler-ports.js";
 import type { TransitionLogRecord } from "../../app/records.js";
 import { EpochState, EpochTransition, SCHEDULED_STEPS, TransitionSource, type DueInstant, type ScheduledStep } from "../../domain/index.js";
-import { SCHEDULE_CHANNEL } from "../../app/scheduler-ports.js";
 import { queryRows, type Int8, type PgQueryable as Queryable, type Statement } from "./statement.js";
 import { logColumns, toTransitionLogRecord as toRecord, type TransitionRow } from "./transition-log.js";
 import { storedText, uint64Of } from "./values.js";
