@@ -1,5 +1,7 @@
 /** Server-level database administration (create, drop, clone from a template) through pg. */
 import pg from "pg";
+import * as sql from "./sql/admin.js";
+import { execute, queryRows } from "./sql/statement.js";
 
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -7,15 +9,8 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-function databaseName(url: string): string {
+export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.replace(/^\//, "")) || "postgres";
-}
-
-const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
-
-function ident(name: string): string {
-  if (!IDENT.test(name)) throw new Error(`unsafe database name ${JSON.stringify(name)}`);
-  return `"${name}"`;
 }
 
 async function withAdminClient<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -30,26 +25,22 @@ async function withAdminClient<T>(adminUrl: string, fn: (c: pg.Client) => Promis
 
 export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
   await withAdminClient(adminUrl, async (c) => {
-    if (template) {
-      // CREATE DATABASE … TEMPLATE fails while anyone is connected to the template.
-      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [template]);
-      await c.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`);
-    } else {
-      await c.query(`CREATE DATABASE ${ident(name)}`);
-    }
+    const create = sql.createDatabase(name, template || undefined); // names checked before anything runs
+    if (template) await execute(c, sql.terminateSessions(template));
+    await execute(c, create);
   });
 }
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await withAdminClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
+  await withAdminClient(adminUrl, (c) => execute(c, sql.dropDatabase(name)));
 }
 
 /** Create the database named in `url` when it does not exist yet. */
 export async function ensureDatabase(url: string): Promise<void> {
   const name = databaseName(url);
   await withAdminClient(withDatabase(url, "postgres"), async (c) => {
-    const { rowCount } = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
-    if (!rowCount) await c.query(`CREATE DATABASE ${ident(name)}`);
+    const found = await queryRows(c, sql.databaseExists(name));
+    if (found.length === 0) await execute(c, sql.createDatabase(name));
   });
 }
 
@@ -57,7 +48,7 @@ export async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
-    await client.query("SELECT 1");
+    await queryRows(client, sql.ping());
     return true;
   } catch {
     return false;

@@ -18,6 +18,10 @@ export class DueWorkStore implements DueWorkPort {
   async startDueEpochs(now: number, limit: number, plan: (topic: DueTopic) => PlannedStart): Promise<StartBatch> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // Checked out, between two statements, the connection's loss is an 'error' event with nobody
+    // listening (the pool listens only to idle clients): note it, so the client is discarded.
+    const onError = (e: Error) => (broken = e);
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const topics = await sql.lockDueTopics(client, now, limit);
@@ -30,6 +34,7 @@ export class DueWorkStore implements DueWorkPort {
       await client.query("ROLLBACK").catch((err: Error) => (broken = err));
       throw e;
     } finally {
+      client.off("error", onError);
       client.release(broken);
     }
   }

@@ -5,7 +5,6 @@
  * the whole thing back.
  */
 import type { AppliedTransition, LifecycleStorePort, StartedEpoch, TransitionCommand } from "../app/lifecycle-ports.js";
-import { SCHEDULE_CHANNEL } from "../app/scheduler-ports.js";
 import {
   ConflictError,
   EpochState,
@@ -19,6 +18,8 @@ import {
 import type { EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "../app/records.js";
 import { EpochRepository } from "./epoch-repository.js";
 import type { Db, DbTx } from "./prisma-client.js";
+import { notifySchedule } from "./sql/scheduler.js";
+import { execute } from "./sql/statement.js";
 import { TopicRepository } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
 import { TransitionWrites } from "./transition-writes.js";
@@ -143,6 +144,6 @@ export class LifecycleStore implements LifecycleStorePort<DbTx> {
   }
 
   async scheduleChanged(tx: DbTx, at: number): Promise<void> {
-    await tx.$executeRaw`SELECT pg_notify(${SCHEDULE_CHANNEL}, ${String(Math.floor(at))})`;
+    await execute(tx, notifySchedule(at));
   }
 }

@@ -6,6 +6,8 @@ import type { EpochState } from "../domain/index.js";
 import { EpochRepository } from "./epoch-repository.js";
 import { EpochListing } from "./epoch-listing.js";
 import type { DbTx } from "./prisma-client.js";
+import { ping } from "./sql/admin.js";
+import { queryRows } from "./sql/statement.js";
 import { TopicRepository } from "./topic-repository.js";
 import { TransitionLogRepository } from "./transition-log-repository.js";
 
@@ -77,6 +79,6 @@ export class PrismaReadModel implements ReadModel {
   }
 
   async ping(): Promise<void> {
-    await this.db.$queryRaw`SELECT 1`;
+    await queryRows(this.db, ping());
   }
 }

@@ -7,6 +7,9 @@ import type { TopicRecord } from "../app/records.js";
 import { ConflictError, UINT64_MAX, nextNonce, type TopicSettings } from "../domain/index.js";
 import type { Topic } from "../generated/prisma/client.js";
 import type { DbTx } from "./prisma-client.js";
+import * as sql from "./sql/topics.js";
+import { execute, queryRows } from "./sql/statement.js";
+import { uint64Of } from "./sql/values.js";
 import { fromStored, toStored } from "./uint64-column.js";
 
 export function toTopicRecord(t: Topic): TopicRecord {
@@ -29,7 +32,7 @@ export class TopicRepository {
   /** With `forUpdate`, row-locked until the transaction ends (a command's read before it decides). */
   async get(db: DbTx, id: bigint, opts: { forUpdate?: boolean } = {}): Promise<TopicRecord | null> {
     if (opts.forUpdate) {
-      const locked = await db.$queryRaw<{ id: bigint }[]>`SELECT id FROM topic WHERE id = ${toStored(id)} FOR UPDATE`;
+      const locked = await queryRows(db, sql.lockTopic(id));
       if (locked.length === 0) return null;
     }
     const topic = await db.topic.findUnique({ where: { id: toStored(id) } });
@@ -53,15 +56,13 @@ export class TopicRepository {
 
   /** max + 1 (or the lowest gap once 2^64 − 1 is taken), under a lock so concurrent creations differ. */
   private async nextFreeId(db: DbTx): Promise<bigint> {
-    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('epoch_windows.topic_id'))`;
+    await execute(db, sql.lockTopicIds());
     const { _max } = await db.topic.aggregate({ _max: { id: true } });
     if (_max.id === null) return 1n;
     if (fromStored(_max.id) < UINT64_MAX) return fromStored(_max.id) + 1n;
-    const gap = await db.$queryRaw<{ id: bigint | null }[]>`
-      SELECT min(t.id) + 1 AS id FROM topic t
-      WHERE t.id < ${toStored(UINT64_MAX)} AND NOT EXISTS (SELECT 1 FROM topic u WHERE u.id = t.id + 1)`;
-    if (gap[0]?.id === null || gap[0]?.id === undefined) throw new ConflictError("every topic id is taken");
-    return fromStored(gap[0].id);
+    const [gap] = await queryRows(db, sql.lowestGap());
+    if (gap?.id === null || gap?.id === undefined) throw new ConflictError("every topic id is taken");
+    return uint64Of(gap.id);
   }
 
   async updateSettings(db: DbTx, id: bigint, settings: TopicSettings): Promise<TopicRecord | null> {

@@ -33,6 +33,9 @@ export const ALL_STATES: readonly EpochState[] = [0, 1, 2, 3, 4, 5, 6];
 export const ALL_TRANSITIONS: readonly EpochTransition[] = [0, 1, 2, 3, 4, 5];
 export const TERMINAL_STATES: ReadonlySet<EpochState> = new Set([EpochState.COMPLETED, EpochState.CANCELLED]);
 
+/** States in which a transition may still happen ("live" epochs). */
+export const LIVE_STATES: readonly EpochState[] = ALL_STATES.filter((s) => !TERMINAL_STATES.has(s));
+
 export function isTerminal(state: EpochState): boolean {
   return TERMINAL_STATES.has(state);
 }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { EpochState } from "../../src/domain/index.js";
 import type { SortedEpochPage } from "../../src/app/read-model.js";
 import type { EpochFilter } from "../../src/app/records.js";
-import { listStatement } from "../../src/db/epoch-listing.js";
+import { listStatement } from "../../src/db/sql/epochs.js";
 import { toStored } from "../../src/db/uint64-column.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
@@ -13,7 +13,7 @@ async function plan(db: TestDatabase, sql: string): Promise<string> {
   return rows.map((r) => r["QUERY PLAN"]).join("\n");
 }
 
-/** The plan of the listing's own statement (src/db/epoch-listing.ts), with its parameters bound. */
+/** The plan of the listing's own statement (src/db/sql/epochs.ts), with its parameters bound. */
 async function listingPlan(db: TestDatabase, filter: EpochFilter, page: Omit<SortedEpochPage, "limit">): Promise<string> {
   const s = listStatement(filter, { ...page, limit: 51 });
   const rows = await db.prisma.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${s.text}`, ...s.values);

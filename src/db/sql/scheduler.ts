@@ -5,14 +5,12 @@
  * several workers share the work without waiting on each other or on an operator's command; the
  * state compare-and-set in the UPDATE makes a step apply at most once.
  */
-import type pg from "pg";
-import type { DueInstants, DueTopic, PlannedStart } from "../../app/scheduler-ports.js";
+import { SCHEDULE_CHANNEL, type DueInstants, type DueTopic, type PlannedStart } from "../../app/scheduler-ports.js";
 import type { TransitionLogRecord } from "../../app/records.js";
 import { EpochState, EpochTransition, SCHEDULED_STEPS, TransitionSource, type DueInstant, type ScheduledStep } from "../../domain/index.js";
-import { toTransitionLogRecord, type TransitionRow } from "../row-mappers.js";
-import { fromStored, toStored } from "../uint64-column.js";
-
-export type Queryable = Pick<pg.ClientBase, "query">;
+import { queryRows, type Int8, type PgQueryable as Queryable, type Statement } from "./statement.js";
+import { logColumns, toTransitionLogRecord as toRecord, type TransitionRow } from "./transition-log.js";
+import { storedText, uint64Of } from "./values.js";
 
 /** The epoch column of each due instant (a fixed map: never built from input). */
 const DUE_COLUMN: Readonly<Record<DueInstant, string>> = {
@@ -21,14 +19,7 @@ const DUE_COLUMN: Readonly<Record<DueInstant, string>> = {
   reputerCloseAt: "reputer_close_at",
 };
 
-const LOG_COLUMNS = "id, txid, topic_id, nonce, transition, from_state, to_state, at, due_at, source, reason";
-
-/** pg hands int8 back as text: the log row with its bigints parsed. */
-type RawTransitionRow = Omit<TransitionRow, "id" | "txid" | "topic_id" | "nonce"> & { id: string; txid: string; topic_id: string; nonce: string };
-
-function toRecord(r: RawTransitionRow): TransitionLogRecord {
-  return toTransitionLogRecord({ ...r, id: BigInt(r.id), txid: BigInt(r.txid), topic_id: BigInt(r.topic_id), nonce: BigInt(r.nonce) });
-}
+const LOG_COLUMNS = logColumns("");
 
 const stepStatements = new Map<EpochTransition, string>(
   SCHEDULED_STEPS.map((s) => {
@@ -56,38 +47,38 @@ const stepStatements = new Map<EpochTransition, string>(
 export async function applyDueSteps(db: Queryable, step: ScheduledStep, now: number, limit: number): Promise<TransitionLogRecord[]> {
   const sql = stepStatements.get(step.transition);
   if (!sql) throw new Error(`${EpochTransition[step.transition]} is not a scheduled step`);
-  const { rows } = await db.query<RawTransitionRow>({ name: `scheduler-step-${step.transition}`, text: sql, values: [new Date(now), limit] });
+  const rows = await queryRows<TransitionRow>(db, { name: `scheduler-step-${step.transition}`, text: sql, values: [new Date(now).toISOString(), limit] });
   return rows.map(toRecord);
 }
 
 interface DueTopicRow {
-  id: string;
+  id: Int8;
   epoch_length: number;
   ground_truth_lag: number;
   worker_submission_window: number;
   activated_at: Date;
   next_start_at: Date;
-  last_nonce: string | null;
+  last_nonce: Int8 | null;
 }
 
 /** Lock the active topics whose next start is due (inside the caller's transaction). */
 export async function lockDueTopics(db: Queryable, now: number, limit: number): Promise<DueTopic[]> {
-  const { rows } = await db.query<DueTopicRow>({
+  const rows = await queryRows<DueTopicRow>(db, {
     name: "scheduler-due-topics",
     text: `SELECT id, epoch_length, ground_truth_lag, worker_submission_window, activated_at, next_start_at, last_nonce
            FROM topic WHERE next_start_at <= $1::timestamptz AND active AND activated_at IS NOT NULL
            ORDER BY next_start_at, id LIMIT $2
            FOR UPDATE SKIP LOCKED`,
-    values: [new Date(now), limit],
+    values: [new Date(now).toISOString(), limit],
   });
   return rows.map((r) => ({
-    id: fromStored(BigInt(r.id)),
+    id: uint64Of(r.id),
     epochLength: r.epoch_length,
     groundTruthLag: r.ground_truth_lag,
     workerSubmissionWindow: r.worker_submission_window,
     anchor: r.activated_at.getTime(),
     nextStartAt: r.next_start_at.getTime(),
-    lastNonce: r.last_nonce === null ? null : fromStored(BigInt(r.last_nonce)),
+    lastNonce: r.last_nonce === null ? null : uint64Of(r.last_nonce),
   }));
 }
 
@@ -99,7 +90,7 @@ export async function insertStarts(db: Queryable, starts: readonly PlannedStart[
   if (starts.length === 0) return [];
   const col = <T>(f: (s: PlannedStart) => T) => starts.map(f);
   const date = (ms: number) => new Date(ms).toISOString();
-  const { rows } = await db.query<RawTransitionRow>({
+  const rows = await queryRows<TransitionRow>(db, {
     name: "scheduler-insert-starts",
     text: `WITH p AS (
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
@@ -121,8 +112,8 @@ export async function insertStarts(db: Queryable, starts: readonly PlannedStart[
            ORDER BY p.due_at, e.topic_id
            RETURNING ${LOG_COLUMNS}`,
     values: [
-      col((s) => toStored(s.topicId).toString()),
-      col((s) => toStored(s.nonce).toString()),
+      col((s) => storedText(s.topicId)),
+      col((s) => storedText(s.nonce)),
       col((s) => date(s.windows.workerOpenAt)),
       col((s) => date(s.windows.workerCloseAt)),
       col((s) => date(s.windows.reputerOpenAt)),
@@ -142,7 +133,7 @@ const DUE_INSTANTS = `SELECT
   ${SCHEDULED_STEPS.map((s, i) => `(SELECT min(${DUE_COLUMN[s.dueAt]}) FROM epoch WHERE state = ${s.from}) AS step${i}`).join(",\n  ")}`;
 
 export async function dueInstants(db: Queryable): Promise<DueInstants> {
-  const { rows } = await db.query<Record<string, Date | null>>({ name: "scheduler-due-instants", text: DUE_INSTANTS });
+  const rows = await queryRows<Record<string, Date | null>>(db, { name: "scheduler-due-instants", text: DUE_INSTANTS, values: [] });
   const row = rows[0] ?? {};
   const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
   return { start: ms(row.start), steps: SCHEDULED_STEPS.map((_, i) => ms(row[`step${i}`])) };
@@ -152,3 +143,12 @@ export async function dueInstants(db: Queryable): Promise<DueInstants> {
 export const DUE_BACKLOG = `SELECT
   (SELECT count(*) FROM topic WHERE next_start_at <= now() AND active)
   + ${SCHEDULED_STEPS.map((s) => `(SELECT count(*) FROM epoch WHERE state = ${s.from} AND ${DUE_COLUMN[s.dueAt]} <= now())`).join("\n  + ")} AS n`;
+
+export function dueBacklog(): Statement<{ n: Int8 }> {
+  return { name: "scheduler-due-backlog", text: DUE_BACKLOG, values: [] };
+}
+
+/** Announces a due instant to sleeping workers (sent when the caller's transaction commits). */
+export function notifySchedule(at: number): Statement<unknown> {
+  return { text: "SELECT pg_notify($1, $2)", values: [SCHEDULE_CHANNEL, String(Math.floor(at))] };
+}
