@@ -4,7 +4,7 @@
  * `src/bin/worker.ts` process starts on them and, once it has committed BENCH_STOP_AFTER (2,000)
  * transitions, gets SIGTERM. Measured: the time from the signal to the process's exit (goal ≤ 10 s:
  * it finishes the batch in flight and leaves the rest due) and its exit code; then the backlog left
- * (DUE_BACKLOG, must be > 0: the rest stays due), and a fresh worker must drain it, every epoch's four
+ * (DUE_BACKLOG: epochs and topics with work due now; must be > 0: the rest stays due), and a fresh worker must drain it, every epoch's four
  * transitions in the log exactly once.
  *
  * Settings (environment): BENCH_BACKLOG, BENCH_STOP_AFTER, DATABASE_URL (server), BENCH_RECORD=0.
@@ -42,7 +42,7 @@ export async function main(): Promise<void> {
     await insertDueEpochs(pool, { topics, count: backlog, firstNonce: 0, firstCloseAt: Date.now() - 3_600_000, spacingMs: 1, stepGapMs: 1000 });
     await pool.query("ANALYZE epoch");
     const due = await count(pool, DUE_BACKLOG);
-    console.log(`shutdown: ${backlog} overdue epochs, ${due} transitions due; load ${loadStart}`);
+    console.log(`shutdown: ${backlog} overdue epochs (${backlog * SCHEDULED_STEPS.length} transitions), DUE_BACKLOG ${due}; load ${loadStart}`);
 
     const first = await startWorkerProcess(db.url);
     while ((await count(pool, LOGGED)) < stopAfter) await sleep(20);
@@ -51,7 +51,7 @@ export async function main(): Promise<void> {
     const left = await count(pool, DUE_BACKLOG);
     const stopPass = stop.ms <= GOAL_MS && stop.code === 0;
     console.log(`SIGTERM after ≥ ${stopAfter} transitions: exited in ${(stop.ms / 1000).toFixed(2)} s, code ${stop.code} (goal ≤ 10 s, clean) ${stopPass ? "PASS" : "FAIL"}`);
-    console.log(`applied before stopping: ${appliedBefore}; still due after: ${left} ${left > 0 ? "PASS" : "FAIL"}`);
+    console.log(`applied before exit: ${appliedBefore} transitions; DUE_BACKLOG after: ${left} ${left > 0 ? "PASS" : "FAIL"}`);
 
     const t0 = performance.now();
     const second = await startWorkerProcess(db.url);
@@ -71,12 +71,12 @@ export async function main(): Promise<void> {
     console.log(`shutdown: ${verdict}; load ${loadAverage()}`);
     if (process.env.BENCH_RECORD !== "0") {
       await recordResult("shutdown", [
-        `${backlog} epochs with all four remaining steps overdue (${due} transitions due), one src/bin/worker.ts process sent SIGTERM once it had committed ≥ ${stopAfter}; load average at start ${loadStart}, at end ${loadAverage()} (host shared with other sessions).`,
+        `${backlog} epochs with all four remaining steps overdue (${backlog * SCHEDULED_STEPS.length} transitions; DUE_BACKLOG — epochs and topics with work due now — ${due}), one src/bin/worker.ts process sent SIGTERM once it had committed ≥ ${stopAfter}; load average at start ${loadStart}, at end ${loadAverage()} (host shared with other sessions).`,
         "",
         "| measure | value | goal |",
         "|---|---|---|",
         `| SIGTERM → exit | **${(stop.ms / 1000).toFixed(2)} s**, exit code ${stop.code} | ≤ 10 s, clean: ${stopPass ? "PASS" : "FAIL"} |`,
-        `| applied before exit / still due after | ${appliedBefore} / ${left} | still due > 0: ${left > 0 ? "PASS" : "FAIL"} |`,
+        `| transitions applied before exit / DUE_BACKLOG after | ${appliedBefore} / ${left} | still due > 0: ${left > 0 ? "PASS" : "FAIL"} |`,
         `| fresh worker drains the rest | ${drainS.toFixed(1)} s; ${logged} log records, ${distinct} distinct (expected ${expected}) | exactly once, nothing left: ${drainPass ? "PASS" : "FAIL"} |`,
         "",
         `Shutdown with a backlog: **${verdict}**.`,

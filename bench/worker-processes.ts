@@ -15,13 +15,14 @@ export interface WorkerProcess {
 
 /**
  * Start `src/bin/worker.ts` on `url` and wait for its "running" line. BENCH_WORKER_NODE_ARGS adds
- * node flags (e.g. "--cpu-prof --cpu-prof-dir=/some/dir": NODE_OPTIONS may not carry --cpu-prof).
+ * node flags (e.g. "--cpu-prof --cpu-prof-dir=/some/dir": NODE_OPTIONS may not carry --cpu-prof);
+ * BENCH_WORKER_LOG_LEVEL sets its LOG_LEVEL (default error: the bench's output stays readable).
  */
 export async function startWorkerProcess(url: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const entry = path.resolve(import.meta.dirname, "../src/bin/worker.ts");
   const extra = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...extra, "--import", "tsx", entry], {
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", WORKER_PORT: "0", ...env },
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? "error", WORKER_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
