@@ -28,3 +28,19 @@ export async function latenessBetween(db: Pick<pg.ClientBase, "query">, from: nu
 }
 
 export const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/**
+ * The seconds (of due instant) whose transitions were latest, worst first: a tail made of one or two
+ * such seconds is a stall (the host, a checkpoint), one spread over the window is the scheduler's.
+ */
+export async function worstSeconds(db: Pick<pg.ClientBase, "query">, from: number, to: number, limit = 5): Promise<{ second: Date; n: number; late50: number; max: number }[]> {
+  const { rows } = await db.query<{ second: Date; n: number; late50: number; max: number }>(
+    `SELECT date_trunc('second', due_at) AS second, count(*)::int AS n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::float8 AS late50, max(ms)::float8 AS max
+     FROM (SELECT due_at, extract(epoch FROM at - due_at) * 1000 AS ms FROM transition_record
+           WHERE source = ${TransitionSource.SCHEDULER} AND due_at >= $1 AND due_at < $2) l
+     GROUP BY 1 ORDER BY max DESC LIMIT ${limit}`,
+    [new Date(from), new Date(to)],
+  );
+  return rows;
+}

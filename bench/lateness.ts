@@ -27,7 +27,7 @@ import { createLifecycle } from "../src/bin/lifecycle-wiring.js";
 import { createDatabaseClient } from "../src/db/prisma-client.js";
 import { EpochState, EpochTransition, extraLag, type TopicSettings } from "../src/domain/index.js";
 import { createBenchDatabase } from "./bench-database.js";
-import { latenessBetween, ms, type Lateness } from "./lateness-stats.js";
+import { latenessBetween, ms, worstSeconds, type Lateness } from "./lateness-stats.js";
 import { loadAverage, recordResult } from "./report.js";
 import { startTimerProbe, type TimerProbe } from "./timer-probe.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-processes.js";
@@ -93,6 +93,8 @@ async function runOnce(topics: number, workers: number, settings: TopicSettings,
     console.log(`transitions measured: ${all.n} (${r.perS.toFixed(0)}/s); epochs in flight avg ${avg.toFixed(0)}`);
     console.log(`lateness: p50 ${ms(all.p50)}  p90 ${ms(all.p90)}  p99 ${ms(all.p99)}  max ${ms(all.max)}; load at end ${r.loadEnd}; host timer p99 ${ms(r.hostP99)}`);
     for (const t of byTransition) console.log(`  ${EpochTransition[t.transition]!.padEnd(20)} n ${String(t.n).padStart(6)}  p50 ${ms(t.p50)}  p99 ${ms(t.p99)}  max ${ms(t.max)}`);
+    const worst = await worstSeconds(pool, measureFrom, measureTo);
+    console.log(`  worst seconds (due): ${worst.map((w) => `${w.second.toISOString().slice(11, 19)} n ${w.n} p50 ${w.late50.toFixed(0)} max ${w.max.toFixed(0)} ms`).join("; ")}`);
     if (all.n === 0) throw new Error("no scheduler transition was due in the measured window");
     return r;
   } finally {

@@ -8,8 +8,9 @@
  *      in a loop on one pg connection, kind by kind until nothing is due — no worker around it;
  *    - ours: the same number of fresh overdue epochs drained by BENCH_WORKERS `src/bin/worker.ts`
  *      processes.
- *    Both rates run from the first commit to the last (the log's `at`), start-up left out; ours
- *    is printed as a ratio of raw. Every epoch must have its four transitions exactly once.
+ *    Both rates run from the first commit to the last (the log's `at`), start-up left out; raw runs
+ *    before and after ours and the faster of its two runs is the baseline (the first phase on a
+ *    fresh table runs cold); ours is printed as a ratio of it. Every epoch must have its four transitions exactly once.
  * 2. The highest rate that keeps p99 lateness ≤ 100 ms: offered load ramped through BENCH_RATES
  *    (transitions/s). At rate R, R/4 epochs a second have their worker window close (evenly spaced,
  *    over BENCH_LEVEL_S seconds), each then opening its reputer window 1 s later and closing it
@@ -130,6 +131,17 @@ async function rawLoop(url: string): Promise<void> {
   }
 }
 
+/** The raw loop over a fresh set of overdue epochs. */
+async function rawPhase(pool: Pool, commands: ReturnType<typeof createLifecycle>["commands"], url: string, epochs: number) {
+  const topics = await phaseTopics(commands, 50);
+  await insertOverdue(pool, topics, epochs);
+  await rawLoop(url);
+  const raw = await logSpan(pool, topics);
+  checkExactlyOnce("raw", raw, epochs);
+  console.log(`raw batch statement loop: ${raw.n} transitions in ${(raw.ms / 1000).toFixed(2)} s → ${raw.perS.toFixed(0)}/s`);
+  return raw;
+}
+
 function checkExactlyOnce(label: string, span: { n: number; distinct: number }, epochs: number): void {
   if (span.n !== epochs * STEPS_AFTER_START || span.distinct !== span.n) {
     throw new Error(`${label}: expected ${epochs * STEPS_AFTER_START} distinct scheduled transitions, the log has ${span.n} (${span.distinct} distinct)`);
@@ -177,12 +189,7 @@ export async function main(opts: ThroughputOptions = {}): Promise<ThroughputResu
   const procs: WorkerProcess[] = [];
   try {
     console.log(`throughput: ${epochs} overdue epochs × ${STEPS_AFTER_START} steps, batch ${BATCH}; ${workers} worker process(es); load ${loadStart}`);
-    const rawTopics = await phaseTopics(commands, 50);
-    await insertOverdue(pool, rawTopics, epochs);
-    await rawLoop(db.url);
-    const raw = await logSpan(pool, rawTopics);
-    checkExactlyOnce("raw", raw, epochs);
-    console.log(`raw batch statement loop: ${raw.n} transitions in ${(raw.ms / 1000).toFixed(2)} s → ${raw.perS.toFixed(0)}/s`);
+    const rawBefore = await rawPhase(pool, commands, db.url, epochs);
 
     const ourTopics = await phaseTopics(commands, 50);
     await insertOverdue(pool, ourTopics, epochs);
@@ -194,6 +201,12 @@ export async function main(opts: ThroughputOptions = {}): Promise<ThroughputResu
     }
     const ours = await logSpan(pool, ourTopics);
     checkExactlyOnce("ours", ours, epochs);
+    // Raw runs again after ours, the workers stopped (they would take its rows), and the faster
+    // raw run counts: the first phase pays for a cold table.
+    await Promise.all(procs.splice(0).map((p) => p.stop()));
+    const rawAfter = await rawPhase(pool, commands, db.url, epochs);
+    const raw = rawAfter.perS > rawBefore.perS ? rawAfter : rawBefore;
+    for (let i = 0; i < workers; i++) procs.push(await startWorkerProcess(db.url));
     const ratio = ours.perS / raw.perS;
     console.log(`epoch-windows worker(s): ${ours.n} transitions in ${(ours.ms / 1000).toFixed(2)} s → ${ours.perS.toFixed(0)}/s = ${ratio.toFixed(2)}× raw`);
 
@@ -218,7 +231,7 @@ export async function main(opts: ThroughputOptions = {}): Promise<ThroughputResu
         "",
         "| measure | transitions | seconds | per second |",
         "|---|---|---|---|",
-        `| raw batch statement in a loop (one pg connection, no worker) | ${raw.n} | ${(raw.ms / 1000).toFixed(2)} | ${raw.perS.toFixed(0)} |`,
+        `| raw batch statement in a loop (one pg connection, no worker; faster of 2 runs: ${rawBefore.perS.toFixed(0)}, ${rawAfter.perS.toFixed(0)}/s) | ${raw.n} | ${(raw.ms / 1000).toFixed(2)} | ${raw.perS.toFixed(0)} |`,
         `| epoch-windows worker(s) | ${ours.n} | ${(ours.ms / 1000).toFixed(2)} | ${ours.perS.toFixed(0)} (**${ratio.toFixed(2)}×** raw) |`,
         "",
         `Ramp: offered transitions/s for ${levelS} s per level (R/4 epochs/s closing their worker window, then their other three steps 1 s and 2 s later); lateness of the transitions due after the first 2 s.`,
