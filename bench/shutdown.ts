@@ -1,7 +1,7 @@
 /**
  * SIGTERM with a backlog: BENCH_BACKLOG epochs (default 50,000) whose four remaining steps are all
  * overdue are written straight into a throw-away database (200,000 due transitions); a
- * `src/bin/worker.ts` process starts on them and, once it has committed BENCH_STOP_AFTER (2,000)
+ * `src/bin/worker.ts` process starts on them and, once it has committed BENCH_STOP_AFTER (20,000: mid-drain, at full speed)
  * transitions, gets SIGTERM. Measured: the time from the signal to the process's exit (goal ≤ 10 s:
  * it finishes the batch in flight and leaves the rest due) and its exit code; then the backlog left
  * (DUE_BACKLOG: epochs and topics with work due now; must be > 0: the rest stays due), and a fresh worker must drain it, every epoch's four
@@ -31,7 +31,7 @@ const LOGGED = `SELECT count(*) AS n FROM transition_record WHERE source = ${Tra
 
 export async function main(): Promise<void> {
   const backlog = env("BENCH_BACKLOG", 50_000);
-  const stopAfter = env("BENCH_STOP_AFTER", 2_000);
+  const stopAfter = env("BENCH_STOP_AFTER", 20_000);
   const loadStart = loadAverage();
   const db = await createBenchDatabase("shutdown");
   const { prisma, pool } = createDatabaseClient(db.url, { max: 4 });
