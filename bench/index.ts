@@ -8,11 +8,12 @@ const benches: Record<string, () => Promise<unknown>> = {
   scaling: () => import("./scaling.js").then((m) => m.main()),
   lateness: () => import("./lateness.js").then((m) => m.main()),
   throughput: () => import("./throughput.js").then((m) => m.main()),
+  shutdown: () => import("./shutdown.js").then((m) => m.main()),
   fanout: () => import("./fanout.js").then((m) => m.main()),
   hostile: () => import("./hostile.js").then((m) => m.main()),
 };
 /** What a bare `npm run bench` runs (generate is part of queries and scaling). */
-const ALL = ["queries", "scaling", "lateness", "throughput", "fanout", "hostile"];
+const ALL = ["queries", "scaling", "lateness", "throughput", "shutdown", "fanout", "hostile"];
 
 const name = process.argv[2];
 if (name === undefined || name === "all") {

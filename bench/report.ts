@@ -14,3 +14,8 @@ export async function recordResult(name: string, lines: string[]): Promise<void>
   const heading = `\n### ${name} — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(2)}\n\n`;
   await appendFile(path.resolve(import.meta.dirname, "RESULTS.md"), heading + lines.join("\n") + "\n");
 }
+
+/** The 1-, 5- and 15-minute load averages, for benches on a shared host. */
+export function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(" ");
+}

@@ -1,8 +1,8 @@
 /**
  * CI smoke run of the scheduler throughput benchmark (bench/throughput.ts) at tiny sizes: the raw
- * no-op jobs all run, every overdue epoch goes through its four remaining transitions exactly once
- * (the bench checks the log and throws otherwise), and nothing is written to RESULTS.md. Timing is
- * never asserted.
+ * statement loop and a worker process each take every overdue epoch through its four remaining
+ * transitions exactly once (the bench checks the log and throws otherwise), one ramp level runs to
+ * the end, and nothing is written to RESULTS.md. Timing is never asserted.
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -20,12 +20,15 @@ describe("bench smoke run (throughput)", { timeout: 120_000 }, () => {
   });
   after(() => db.close());
 
-  it("runs raw jobs and overdue lifecycles to the end, exactly once each", async () => {
+  it("runs overdue lifecycles to the end exactly once, raw and by a worker, and a ramp level", async () => {
     const before = await readFile(RESULTS, "utf8");
-    const result = await throughput({ jobs: 200, epochs: 100, serverUrl: db.url, record: false });
-    assert.equal(result.jobs, 200);
+    const result = await throughput({ epochs: 100, rates: [200], levelS: 4, serverUrl: db.url, record: false });
+    assert.equal(result.rawTransitions, 400);
     assert.equal(result.transitions, 400);
-    assert.ok(result.rawJobsPerS > 0 && result.transitionsPerS > 0 && Number.isFinite(result.ratio));
+    assert.ok(result.rawPerS > 0 && result.transitionsPerS > 0 && Number.isFinite(result.ratio));
+    assert.equal(result.levels.length, 1);
+    assert.equal(result.levels[0]!.finished, true);
+    assert.ok(result.levels[0]!.lateness.n > 0);
     assert.equal(await readFile(RESULTS, "utf8"), before, "a smoke run records nothing");
   });
 });

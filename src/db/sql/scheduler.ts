@@ -26,14 +26,18 @@ const stepStatements = new Map<EpochTransition, string>(
     const due = DUE_COLUMN[s.dueAt];
     return [
       s.transition,
+      // The UPDATE finds the locked rows by ctid (a TID scan per row, stable while the lock is
+      // held): joined on (topic_id, nonce), the planner may scan every epoch in the state once per
+      // batch row when its statistics say the state is nearly empty — 4 s for 500 rows with 27,000
+      // epochs waiting (a backlog built since the last ANALYZE), against 0.1 s this way.
       `WITH due AS (
-         SELECT topic_id, nonce FROM epoch
+         SELECT ctid FROM epoch
          WHERE state = ${s.from} AND ${due} <= $1::timestamptz
          ORDER BY ${due}, topic_id, nonce LIMIT $2
          FOR UPDATE SKIP LOCKED),
        e AS (
          UPDATE epoch SET state = ${s.to}, version = version + 1, updated_at = clock_timestamp()
-         FROM due WHERE epoch.topic_id = due.topic_id AND epoch.nonce = due.nonce AND epoch.state = ${s.from}
+         FROM due WHERE epoch.ctid = due.ctid AND epoch.state = ${s.from}
          RETURNING epoch.topic_id, epoch.nonce, epoch.${due} AS due_at)
        INSERT INTO transition_record (topic_id, nonce, transition, from_state, to_state, at, due_at, source)
        SELECT topic_id, nonce, ${s.transition}, ${s.from}, ${s.to}, clock_timestamp(), due_at, ${TransitionSource.SCHEDULER}
