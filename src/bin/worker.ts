@@ -36,8 +36,9 @@ if (auth.kind === "open") log.warn(auth.warning);
 const exitNow = () => process.exit(0);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, exitNow);
 await prepareDatabase(url);
-// One batch at a time uses one connection; the rest serve metrics and readiness.
-const { prisma, pool } = createDatabaseClient(url, { max: 4 });
+// A round runs up to five kinds of work side by side, a connection each; the rest serve metrics
+// and readiness.
+const { prisma, pool } = createDatabaseClient(url, { max: 8 });
 const metrics = createProcessMetrics(prisma, { pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
 // It rides out a database outage by itself (retrying with backoff); /readyz says meanwhile.
 const lifecycle = createLifecycle({ prisma, pool, config, onCommitted: transitionMetrics(metrics), onMissedStarts: (n) => metrics.missedStarts.inc(n) });
