@@ -81,8 +81,10 @@ export async function startRawSqlServer(databaseUrl: string): Promise<BenchServe
   return ready("raw pg", child, origin, probe);
 }
 
+/** BENCH_SERVER_LOGS=1 shows the servers' stdout (our processes log there) on this one's stderr. */
 function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  const stdout = process.env.BENCH_SERVER_LOGS === "1" ? process.stderr : "ignore";
+  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", stdout, "inherit"] });
 }
 
 async function ready(name: string, child: ChildProcess, origin: string, probe: () => Promise<boolean>): Promise<BenchServer> {

@@ -15,7 +15,8 @@
  * BENCH_DURATION_S (5 per run), BENCH_WARMUP_S (2, once per server and query), BENCH_ROUNDS (2;
  * servers rotate order each round, medians reported), BENCH_SETTLE_S (5: writes run this long
  * before a phase is measured), BENCH_PHASES ("0,30,150": target commits/s), BENCH_DATABASE_URL
- * (an already generated database; it is written to), BENCH_API_NODE_FLAGS (e.g. --cpu-prof).
+ * (an already generated database; it is written to), BENCH_API_NODE_FLAGS (e.g. --cpu-prof),
+ * BENCH_SERVER_LOGS=1 (the servers' logs on stderr).
  */
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -125,8 +126,9 @@ export async function runReadsUnderWrites(opts: ReadsUnderWritesOptions): Promis
         }
         const commitsPerS = (await countSince(fromId)) / ((performance.now() - fromAt) / 1000);
         const writes = load ? await load.stop() : null;
-        if (writes && writes.failed > 0) throw new Error(`~${target} commits/s: ${writes.failed} mutations failed (last: ${writes.lastError})`);
-        log(`phase ~${target} commits/s: measured ${commitsPerS.toFixed(1)} commits/s${writes ? ` (${writes.refused} mutations refused by a racing worker, as expected)` : ""}`);
+        // Writes failing (e.g. the writer API's pool timing out on an overloaded host) are reported, not fatal: reads are measured.
+        const failures = writes?.failed ? `; ${writes.failed} mutations FAILED (last: ${writes.lastError}; BENCH_SERVER_LOGS=1 shows the writer API's log)` : "";
+        log(`phase ~${target} commits/s: measured ${commitsPerS.toFixed(1)} commits/s${writes ? ` (${writes.refused} mutations refused by a racing worker, as expected${failures})` : ""}`);
         phases.push({
           target,
           commitsPerS,
@@ -202,7 +204,7 @@ export async function main(): Promise<void> {
     const phases = await runReadsUnderWrites({ databaseUrl: given ?? db!.url, ...opts });
     const { lines } = readsUnderWritesReport(phases);
     console.log(lines.join("\n"));
-    const writes = phases.filter((p) => p.writes).map((p) => `~${p.target}: ${p.writes!.refused} refused`).join(", ");
+    const writes = phases.filter((p) => p.writes).map((p) => `~${p.target}: ${p.writes!.refused} refused${p.writes!.failed ? `, ${p.writes!.failed} failed (${p.writes!.lastError})` : ""}`).join(", ");
     await recordResult("reads-under-writes", [
       `${dataset}; autocannon, ${opts.connections} connections, POST, median of ${opts.rounds} run(s) of ${opts.durationS} s per server, query and phase (after ${opts.warmupS} s warm-up, servers rotating); ` +
         `writes: bench/write-load.ts mutations on a separate API instance + one \`npm run worker\`, commits/s counted from transition_record while measuring (mutations refused by a racing worker: ${writes || "none"}). ` +
