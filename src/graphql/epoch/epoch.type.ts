@@ -9,16 +9,9 @@ import { epochNodeId } from "../node/node-id.js";
 import { Node } from "../node/node.interface.js";
 import { EpochWindow } from "./window.type.js";
 
-/**
- * `topic`, `transitions` and `reputerWindowOverlapsOlder` are resolved (batched) in
- * epoch-fields.resolver.ts. The derived fields (nonce parts, windows) are getters over the record:
- * built only when a client asks for them — a page of open worker windows never builds the reputer
- * window's two dates.
- */
+/** `topic`, `transitions` and `reputerWindowOverlapsOlder` are resolved (batched) in epoch-fields.resolver.ts. */
 @ObjectType("Epoch", { implements: Node, simpleResolvers: true, description: "One epoch of a topic, identified by (topicId, nonce)." })
 export class Epoch implements Node {
-  private record!: EpochRecord;
-
   /** Encoded only when a client asks for it. */
   @Field(() => ID, { description: "Global id (opaque, stable): a client cache's key and `node(id:)`'s argument." })
   get id(): string {
@@ -32,27 +25,19 @@ export class Epoch implements Node {
   nonce!: bigint;
 
   @Field(() => Int, { description: "Top byte of the nonce: 0 legacy block height, 1 per-topic counter." })
-  get nonceVersion(): number {
-    return nonceVersion(this.nonce);
-  }
+  nonceVersion!: number;
 
   @Field(() => Uint64Scalar, { description: "Low 56 bits of the nonce." })
-  get noncePayload(): bigint {
-    return noncePayload(this.nonce);
-  }
+  noncePayload!: bigint;
 
   @Field(() => EpochState)
   state!: EpochState;
 
   @Field(() => EpochWindow)
-  get workerWindow(): EpochWindow {
-    return EpochWindow.of(this.record, WindowKind.WORKER);
-  }
+  workerWindow!: EpochWindow;
 
   @Field(() => EpochWindow)
-  get reputerWindow(): EpochWindow {
-    return EpochWindow.of(this.record, WindowKind.REPUTER);
-  }
+  reputerWindow!: EpochWindow;
 
   @Field(() => Int, { description: "Bumped by every transition (optimistic concurrency)." })
   version!: number;
@@ -64,14 +49,17 @@ export class Epoch implements Node {
   updatedAt!: Date;
 
   static of(r: EpochRecord): Epoch {
-    const e = new Epoch();
-    e.record = r;
-    e.topicId = r.topicId;
-    e.nonce = r.nonce;
-    e.state = r.state;
-    e.version = r.version;
-    e.createdAt = r.createdAt;
-    e.updatedAt = r.updatedAt;
-    return e;
+    return Object.assign(new Epoch(), {
+      topicId: r.topicId,
+      nonce: r.nonce,
+      nonceVersion: nonceVersion(r.nonce),
+      noncePayload: noncePayload(r.nonce),
+      state: r.state,
+      workerWindow: EpochWindow.of(r, WindowKind.WORKER),
+      reputerWindow: EpochWindow.of(r, WindowKind.REPUTER),
+      version: r.version,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    });
   }
 }
