@@ -25,7 +25,7 @@ interface Profile {
 const GROUPS: ReadonlyArray<readonly [string, RegExp]> = [
   ["idle", /^ \((idle)\)$/],
   ["GC", /^ \((garbage collector)\)$/],
-  ["graphql parse", /node_modules\/graphql\/language\//],
+  ["graphql parse / AST visits", /node_modules\/graphql\/language\//],
   ["graphql validate", /node_modules\/graphql\/(validation|utilities\/TypeInfo)/],
   ["graphql execute", /node_modules\/graphql\/(execution|jsutils|type)\//],
   ["graphql other", /node_modules\/graphql\//],
