@@ -1,7 +1,8 @@
 /**
  * The servers of the query benches, each a child process on a free port against the same
  * database: our API (src/bin/api.ts: no in-process worker, rate limiting off, production logging),
- * PostGraphile 4.14.1 over the raw tables, and the raw-SQL ceiling (bench/raw-sql-server.ts).
+ * PostGraphile 4.14.1 over the raw tables, the raw-SQL ceiling (bench/raw-sql-server.ts), and a
+ * standalone scheduler worker (src/bin/worker.ts) for the benches that write.
  * Every pool holds 10 connections.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -44,6 +45,21 @@ export async function startOurApi(databaseUrl: string, name = "ours", env: Recor
   return ready(name, child, origin, () => fetch(`${origin}/readyz`).then((r) => r.ok));
 }
 
+/** A scheduler worker (`npm run worker`), its readiness on a free ops port. */
+export async function startWorker(databaseUrl: string): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawnNode(["--import", "tsx", path.join(root, "src/bin/worker.ts")], {
+    DATABASE_URL: databaseUrl,
+    WORKER_PORT: String(port),
+    HOST: "127.0.0.1",
+    NODE_ENV: "production",
+    AUTH_DISABLED: "true",
+    LOG_LEVEL: "warn",
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  return ready("worker", child, origin, () => fetch(`${origin}/readyz`).then((r) => r.ok));
+}
+
 export async function startPostGraphile(databaseUrl: string): Promise<BenchServer> {
   const port = await freePort();
   const cli = path.join(path.dirname(require.resolve("postgraphile/package.json")), "cli.js");
@@ -65,8 +81,10 @@ export async function startRawSqlServer(databaseUrl: string): Promise<BenchServe
   return ready("raw pg", child, origin, probe);
 }
 
+/** BENCH_SERVER_LOGS=1 shows the servers' stdout (our processes log there) on this one's stderr. */
 function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  const stdout = process.env.BENCH_SERVER_LOGS === "1" ? process.stderr : "ignore";
+  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", stdout, "inherit"] });
 }
 
 async function ready(name: string, child: ChildProcess, origin: string, probe: () => Promise<boolean>): Promise<BenchServer> {

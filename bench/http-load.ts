@@ -1,7 +1,8 @@
 /**
  * Fixed-concurrency HTTP load with autocannon (programmatic API). Latencies are taken from each
  * response (autocannon's own histogram keeps whole milliseconds), and every response body must be
- * byte-identical to the verified one (`expectBody`): an error page served fast counts as a failure.
+ * byte-identical to the verified one (`expectBody`), or pass `verifyBody`: an error page served fast
+ * counts as a failure.
  */
 import autocannon from "autocannon";
 import { percentile } from "./report.js";
@@ -10,7 +11,9 @@ export interface LoadOptions {
   readonly url: string;
   readonly body: string;
   /** The answer verified beforehand; any other body is a mismatch. */
-  readonly expectBody: string;
+  readonly expectBody?: string;
+  /** Instead of one expected body (the data may change under writes): false counts as a mismatch. */
+  readonly verifyBody?: (body: string) => boolean;
   readonly connections: number;
   readonly durationS: number;
 }
@@ -34,6 +37,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         headers: { "content-type": "application/json" },
         body: opts.body,
         expectBody: opts.expectBody,
+        verifyBody: opts.verifyBody && ((body) => opts.verifyBody!(String(body ?? ""))),
         connections: opts.connections,
         duration: opts.durationS,
       },

@@ -11,9 +11,11 @@ const benches: Record<string, () => Promise<unknown>> = {
   shutdown: () => import("./shutdown.js").then((m) => m.main()),
   fanout: () => import("./fanout.js").then((m) => m.main()),
   hostile: () => import("./hostile.js").then((m) => m.main()),
+  profile: () => import("./profile-query.js").then((m) => m.main()),
+  "reads-under-writes": () => import("./reads-under-writes.js").then((m) => m.main()),
 };
 /** What a bare `npm run bench` runs (generate is part of queries and scaling). */
-const ALL = ["queries", "scaling", "lateness", "throughput", "shutdown", "fanout", "hostile"];
+const ALL = ["queries", "scaling", "lateness", "throughput", "shutdown", "fanout", "hostile", "reads-under-writes"];
 
 const name = process.argv[2];
 if (name === undefined || name === "all") {

@@ -58,7 +58,7 @@ export interface QueryFigures {
   readonly servers: readonly ServerFigures[];
 }
 
-type Contender = { readonly server: BenchServer; readonly dialect: QueryDialect };
+export type Contender = { readonly server: BenchServer; readonly dialect: QueryDialect };
 
 /** Our API with the open-window cache off: what the SQL path alone does. */
 const UNCACHED = "ours, no cache";
@@ -79,14 +79,14 @@ export async function busiestTopic(databaseUrl: string): Promise<bigint> {
   }
 }
 
-async function ask(c: Contender, q: OpenWindowQuery): Promise<{ text: string; page: NormalisedPage }> {
+export async function ask(c: Contender, q: OpenWindowQuery): Promise<{ text: string; page: NormalisedPage }> {
   const res = await fetch(c.server.origin + c.dialect.path, { method: "POST", headers: { "content-type": "application/json" }, body: c.dialect.body(q) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${c.server.name} answered ${queryLabel(q)} with HTTP ${res.status}: ${text.slice(0, 500)}`);
   return { text, page: c.dialect.normalise(JSON.parse(text)) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 /** Starts the servers, checks they agree, measures; throws when they disagree or a response fails. */
 export async function runQueryComparison(opts: QueryBenchOptions): Promise<QueryFigures[]> {

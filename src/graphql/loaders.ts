@@ -12,7 +12,9 @@ const epochKeyOf = (k: EpochKey) => `${k.topicId}/${k.nonce}`;
 
 export class Loaders {
   readonly topic: DataLoader<bigint, TopicRecord | null, string>;
-  readonly epoch: DataLoader<EpochKey, EpochRecord | null, string>;
+  private readonly epochLoader: DataLoader<EpochKey, EpochRecord | null, string>;
+  /** Pages listed but not yet primed into `epoch`: most requests never look an epoch up by key. */
+  private unprimed: (readonly EpochRecord[])[] = [];
   readonly transitionRecord: DataLoader<bigint, TransitionLogRecord | null, string>;
   /** Whether an epoch's open reputer window overlaps an older open one of its topic. */
   readonly reputerOverlap: DataLoader<EpochKey, boolean, string>;
@@ -26,7 +28,7 @@ export class Loaders {
       },
       { cacheKeyFn: String },
     );
-    this.epoch = new DataLoader(
+    this.epochLoader = new DataLoader(
       async (keys) => {
         const byKey = new Map((await readModel.epochs(keys)).map((e) => [epochKeyOf(e), e]));
         return keys.map((k) => byKey.get(epochKeyOf(k)) ?? null);
@@ -47,6 +49,14 @@ export class Loaders {
       },
       { cacheKeyFn: epochKeyOf },
     );
+  }
+
+  get epoch(): DataLoader<EpochKey, EpochRecord | null, string> {
+    if (this.unprimed.length > 0) {
+      for (const rows of this.unprimed) for (const r of rows) this.epochLoader.prime(r, r);
+      this.unprimed = [];
+    }
+    return this.epochLoader;
   }
 
   /** Epochs of each topic, up to page.limit rows each, newest first. */
@@ -81,9 +91,9 @@ export class Loaders {
     );
   }
 
-  /** Rows a listing already fetched answer later lookups (e.g. TransitionRecord.epoch) without SQL. */
+  /** Rows a listing already fetched answer later lookups (e.g. TransitionRecord.epoch) without SQL; primed on the first lookup. */
   primeEpochs(rows: readonly EpochRecord[]): void {
-    for (const r of rows) this.epoch.prime(r, r);
+    this.unprimed.push(rows);
   }
 
   primeTopics(rows: readonly TopicRecord[]): void {
@@ -93,7 +103,8 @@ export class Loaders {
   /** Forget everything loaded (long-lived contexts, e.g. one subscription, between events). */
   clearAll(): void {
     this.topic.clearAll();
-    this.epoch.clearAll();
+    this.unprimed = [];
+    this.epochLoader.clearAll();
     this.transitionRecord.clearAll();
     this.reputerOverlap.clearAll();
     this.paged.clear();

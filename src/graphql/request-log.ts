@@ -16,10 +16,13 @@ type Carrier = { [FIELDS]?: RequestFields };
  * line; `enter` goes after it, because body-parser's stream callbacks would drop the async context.
  */
 export function requestLogMiddleware(log: Logger): { start: RequestHandler; enter: RequestHandler } {
+  // The level is fixed for the logger's life: below it, no access line is ever built.
+  const accessLines = log.isLevelEnabled("info");
   const start: RequestHandler = (req, res, next) => {
     const fields: RequestFields = { reqId: requestIdFrom(req.headers["x-request-id"]) };
     (res as Carrier)[FIELDS] = fields;
     res.setHeader("x-request-id", fields.reqId);
+    if (!accessLines) return next();
     const started = process.hrtime.bigint();
     res.once("finish", () => {
       log.info(

@@ -6,7 +6,6 @@
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { expressMiddleware } from "@as-integrations/express5";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { GraphQLSchema } from "graphql";
 import http from "node:http";
@@ -17,6 +16,7 @@ import type { ReadModel } from "../app/read-model.js";
 import type { Config } from "../config/config.js";
 import { credentialFromHeaders } from "../auth/credentials.js";
 import type { Principal } from "../auth/roles.js";
+import { apolloHandler } from "./apollo-http-handler.js";
 import { createContext, type ApiContext } from "./context.js";
 import { createErrorFormatter, isRequestRejection, rejectRequest } from "./errors.js";
 import { dashboardRouter } from "../dashboard/dashboard-route.js";
@@ -191,15 +191,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     // Keeps `1.0` and `2e0` apart from integers, so Uint64 and NonceV2 variables can refuse them.
     express.json({ limit: security.maxBodyBytes, reviver: jsonNumberReviver }),
     requestLog.enter,
-    expressMiddleware(apollo, {
-      // Before parsing: a rejected or over-budget client costs no GraphQL work.
-      context: async ({ req }) => {
-        try {
-          return makeContext(await guard.admit(() => credentialFromHeaders(req.headers), req.ip ?? req.socket.remoteAddress ?? "unknown"));
-        } catch (err) {
-          throw isRequestRejection(err) ? rejectRequest(err) : err;
-        }
-      },
+    // Before parsing: a rejected or over-budget client costs no GraphQL work.
+    apolloHandler(apollo, async ({ req }) => {
+      try {
+        return makeContext(await guard.admit(() => credentialFromHeaders(req.headers), req.ip ?? req.socket.remoteAddress ?? "unknown"));
+      } catch (err) {
+        throw isRequestRejection(err) ? rejectRequest(err) : err;
+      }
     }),
   );
   app.use(jsonErrors(development, logError));

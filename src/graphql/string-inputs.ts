@@ -40,6 +40,18 @@ export function checkStringInputs(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>> | null | undefined,
 ): void {
+  stringInputChecker(schema, document, operation)(variables);
+}
+
+/**
+ * The same check in two steps: the document's literals now (throws on a bad one), its variables'
+ * values per request by the returned function — so a caller may keep it per parsed document.
+ */
+export function stringInputChecker(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): (variables: Readonly<Record<string, unknown>> | null | undefined) => void {
   const holdsString = stringHolder();
   // Where each variable is first used as (part of) an argument: its values are reported under that name.
   const usedAs = new Map<string, string>();
@@ -54,14 +66,18 @@ export function checkStringInputs(
       },
     }),
   );
+  const stringVariables: { name: string; type: GraphQLInputType; defaultValue: unknown }[] = [];
   for (const def of operation.variableDefinitions ?? []) {
-    const name = def.variable.name.value;
     const type = typeFromAST(schema, def.type) as GraphQLInputType | undefined;
     if (!type || !holdsString(type)) continue;
-    const given = variables && Object.hasOwn(variables, name);
-    const value = given ? variables[name] : def.defaultValue ? valueFromASTUntyped(def.defaultValue) : undefined;
-    checkValue(type, value, usedAs.get(name) ?? `$${name}`);
+    stringVariables.push({ name: def.variable.name.value, type, defaultValue: def.defaultValue ? valueFromASTUntyped(def.defaultValue) : undefined });
   }
+  return (variables) => {
+    for (const { name, type, defaultValue } of stringVariables) {
+      const given = variables && Object.hasOwn(variables, name);
+      checkValue(type, given ? variables[name] : defaultValue, usedAs.get(name) ?? `$${name}`);
+    }
+  };
 }
 
 /** Walks a literal; variables inside it are only noted (their values are checked once, later). */

@@ -24,7 +24,7 @@ export class EpochEdge {
   readonly node: Epoch;
 }
 
-@ObjectType("EpochConnection", { description: "A page of epochs, in the order asked for (default newest first: workerWindow.openAt, topicId, nonce descending)." })
+@ObjectType("EpochConnection", { simpleResolvers: true, description: "A page of epochs, in the order asked for (default newest first: workerWindow.openAt, topicId, nonce descending)." })
 export class EpochConnection {
   @Field(() => [EpochEdge])
   edges: EpochEdge[];

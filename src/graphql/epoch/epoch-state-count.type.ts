@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import { EpochState } from "../enums.js";
 
-@ObjectType("EpochStateCount", { description: "How many epochs are in one state." })
+@ObjectType("EpochStateCount", { simpleResolvers: true, description: "How many epochs are in one state." })
 export class EpochStateCount {
   @Field(() => EpochState)
   state!: EpochState;

@@ -48,18 +48,19 @@ export class Epoch implements Node {
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
 
+  /** Plain assignments (see EpochWindow.of). */
   static of(r: EpochRecord): Epoch {
-    return Object.assign(new Epoch(), {
-      topicId: r.topicId,
-      nonce: r.nonce,
-      nonceVersion: nonceVersion(r.nonce),
-      noncePayload: noncePayload(r.nonce),
-      state: r.state,
-      workerWindow: EpochWindow.of(r, WindowKind.WORKER),
-      reputerWindow: EpochWindow.of(r, WindowKind.REPUTER),
-      version: r.version,
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-    });
+    const e = new Epoch();
+    e.topicId = r.topicId;
+    e.nonce = r.nonce;
+    e.nonceVersion = nonceVersion(r.nonce);
+    e.noncePayload = noncePayload(r.nonce);
+    e.state = r.state;
+    e.workerWindow = EpochWindow.of(r, WindowKind.WORKER);
+    e.reputerWindow = EpochWindow.of(r, WindowKind.REPUTER);
+    e.version = r.version;
+    e.createdAt = r.createdAt;
+    e.updatedAt = r.updatedAt;
+    return e;
   }
 }

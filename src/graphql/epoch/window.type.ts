@@ -18,14 +18,15 @@ export class EpochWindow {
   @Field(() => Boolean, { description: "True while the epoch is in this window's submission state (the state machine is the truth, not the clock)." })
   isOpen!: boolean;
 
+  /** Plain assignments, not Object.assign of a literal: one object per window on the hot pages, not two. */
   static of(epoch: EpochRecord, kind: WindowKind): EpochWindow {
     const w = epoch.windows;
-    const [openAt, closeAt] = kind === WindowKind.WORKER ? [w.workerOpenAt, w.workerCloseAt] : [w.reputerOpenAt, w.reputerCloseAt];
-    return Object.assign(new EpochWindow(), {
-      kind,
-      openAt: new Date(openAt),
-      closeAt: new Date(closeAt),
-      isOpen: epoch.state === WINDOW_STATE[kind],
-    });
+    const worker = kind === WindowKind.WORKER;
+    const window = new EpochWindow();
+    window.kind = kind;
+    window.openAt = new Date(worker ? w.workerOpenAt : w.reputerOpenAt);
+    window.closeAt = new Date(worker ? w.workerCloseAt : w.reputerCloseAt);
+    window.isOpen = epoch.state === WINDOW_STATE[kind];
+    return window;
   }
 }

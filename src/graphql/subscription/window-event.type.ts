@@ -6,7 +6,7 @@ import { WindowKind } from "../enums.js";
 import { DateTimeScalar } from "../scalars/date-time.scalar.js";
 
 /** `epoch` is resolved in window-event.resolver.ts. */
-@ObjectType("WindowEvent", { description: "A worker or reputer window opened or closed (a close by cancel included)." })
+@ObjectType("WindowEvent", { simpleResolvers: true, description: "A worker or reputer window opened or closed (a close by cancel included)." })
 export class WindowEvent {
   @Field(() => String, { description: "Resume cursor (the causing transition's): pass it as `after` to continue after this event." })
   cursor!: string;

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { PageInfo } from "../common/page-info.type.js";
 import { Topic } from "./topic.type.js";
 
-@ObjectType("TopicEdge")
+@ObjectType("TopicEdge", { simpleResolvers: true })
 export class TopicEdge {
   @Field(() => String)
   cursor!: string;
@@ -11,7 +11,7 @@ export class TopicEdge {
   node!: Topic;
 }
 
-@ObjectType("TopicConnection", { description: "A page of topics by id ascending." })
+@ObjectType("TopicConnection", { simpleResolvers: true, description: "A page of topics by id ascending." })
 export class TopicConnection {
   @Field(() => [TopicEdge])
   edges: TopicEdge[];

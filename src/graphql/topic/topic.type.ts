@@ -5,7 +5,7 @@ import { NonceV2Scalar } from "../scalars/nonce.scalar.js";
 import { Uint64Scalar } from "../scalars/uint64.scalar.js";
 
 /** `epochs` is resolved (batched) in topic-fields.resolver.ts. */
-@ObjectType("Topic", { description: "A stream of epochs; one starts every epochLength seconds while the topic is active." })
+@ObjectType("Topic", { simpleResolvers: true, description: "A stream of epochs; one starts every epochLength seconds while the topic is active." })
 export class Topic {
   @Field(() => Uint64Scalar)
   id!: bigint;

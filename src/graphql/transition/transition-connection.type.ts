@@ -2,7 +2,7 @@ import { Field, ObjectType } from "type-graphql";
 import { PageInfo } from "../common/page-info.type.js";
 import { TransitionRecord } from "./transition-record.type.js";
 
-@ObjectType("TransitionEdge")
+@ObjectType("TransitionEdge", { simpleResolvers: true })
 export class TransitionEdge {
   @Field(() => String)
   cursor!: string;
@@ -11,7 +11,7 @@ export class TransitionEdge {
   node!: TransitionRecord;
 }
 
-@ObjectType("TransitionConnection", { description: "A page of the transition log, oldest first." })
+@ObjectType("TransitionConnection", { simpleResolvers: true, description: "A page of the transition log, oldest first." })
 export class TransitionConnection {
   @Field(() => [TransitionEdge])
   edges!: TransitionEdge[];

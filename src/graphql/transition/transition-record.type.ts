@@ -9,7 +9,7 @@ import { NonceV2Scalar } from "../scalars/nonce.scalar.js";
 import { Uint64Scalar } from "../scalars/uint64.scalar.js";
 
 /** `epoch` is resolved (batched) in transition-fields.resolver.ts. */
-@ObjectType("TransitionRecord", { implements: Node, description: "One committed transition, from the append-only log." })
+@ObjectType("TransitionRecord", { simpleResolvers: true, implements: Node, description: "One committed transition, from the append-only log." })
 export class TransitionRecord implements Node {
   /** The log's insertion sequence (not a field: `id` is its global form). */
   logId!: bigint;
