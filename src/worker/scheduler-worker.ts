@@ -60,6 +60,13 @@ const ERROR_BACKOFF_MAX_MS = 5000;
  * work falling due meanwhile waits at most this long, so it stays well inside the lateness goal.
  */
 const HELD_RETRY_MS = 10;
+/**
+ * A worker whose rounds keep finding nothing it can apply (another worker, awake first, took it)
+ * defers: it wakes at most every `defer` ms, doubling from 2 ms up to this, so a second worker
+ * stands by instead of racing the first one for every row and every CPU slice. Its first round that
+ * applies something (the other one is behind, or gone) resets it.
+ */
+const MAX_DEFER_MS = 20;
 
 /** Starts a worker; rejects when its LISTEN session cannot connect (start-up errors are the caller's). */
 export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promise<WorkerHandle> {
@@ -116,6 +123,7 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
     let backoff = ERROR_BACKOFF_MIN_MS;
     /** What was due when the worker went to sleep until the first of it, if nothing changed since. */
     let known: DueInstants | null = null;
+    let defer = 0;
     while (!stopping) {
       try {
         const fresh = known === null;
@@ -127,10 +135,11 @@ export async function startSchedulerWorker(opts: SchedulerWorkerOptions): Promis
         backoff = ERROR_BACKOFF_MIN_MS;
         if (next !== null && next <= now) {
           const applied = await opts.work.runDue(now, due, () => stopping);
+          defer = applied > 0 ? 0 : Math.min(Math.max(2 * defer, 2), MAX_DEFER_MS);
           if (applied === 0 && fresh) await sleepUntil(clock.now() + HELD_RETRY_MS);
           continue;
         }
-        const until = Math.min(next ?? Infinity, now + opts.maxSleepMs);
+        const until = Math.min(next === null ? Infinity : Math.max(next, now + defer), now + opts.maxSleepMs);
         // Woken by its own timer at the instant it knew of: run that without asking again (one
         // round trip less between the instant and the write). Anything heard meanwhile: ask.
         if ((await sleepUntil(until)) && until === next) known = due;
