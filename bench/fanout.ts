@@ -15,17 +15,19 @@
  *
  * Settings (environment): BENCH_FANOUT_CASES (identical,distinct), BENCH_TRANSITIONS (per phase of
  * the identical case, 300), BENCH_DISTINCT_TRANSITIONS (2,000: one open and one close per topic),
- * DATABASE_URL (server), BENCH_API_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * BENCH_PG (own: a temporary embedded PostgreSQL, the default; shared: DATABASE_URL's server),
+ * BENCH_API_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "graphql-ws";
+import pg from "pg";
 import WebSocket from "ws";
 import { createLifecycle } from "../src/bin/lifecycle-wiring.js";
 import { createDatabase, dropDatabase, withDatabase } from "../src/db/admin.js";
-import { freePort } from "../src/db/embedded-postgres.js";
+import { freePort, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { createPrismaClient } from "../src/db/prisma-client.js";
 import { prepareDatabase } from "../src/db/setup.js";
 import { EpochTransition } from "../src/domain/index.js";
@@ -37,6 +39,16 @@ function rssMb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds a process has used (user + system), from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;
   }
@@ -72,6 +84,11 @@ export interface Phase {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** CPU used during the phase, in cores (1 = one core busy throughout): the API and this process (its clients). */
+  readonly apiCores: number;
+  readonly benchCores: number;
+  /** The longest any transaction on the server ran during the phase (ms): it holds back every event. */
+  readonly oldestTxMs: number;
 }
 
 export interface CaseResult {
@@ -119,6 +136,34 @@ async function liveSubscriptions(base: string): Promise<number | null> {
 }
 
 /**
+ * The longest-running transaction holding a transaction id anywhere on the server, sampled: the
+ * feed only reads rows older than every running transaction (settled-log-reader.ts), cluster-wide,
+ * so one long transaction in another database delays every event by its length.
+ */
+async function watchOldestTransaction(serverUrl: string): Promise<{ maxMs(): number; reset(): void; stop(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  let max = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    client
+      .query<{ ms: number | null }>(`SELECT (extract(epoch FROM max(clock_timestamp() - xact_start)) * 1000)::float8 AS ms FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()`)
+      .then((r) => (max = Math.max(max, r.rows[0]?.ms ?? 0)), () => {})
+      .finally(() => (busy = false));
+  }, 100);
+  return {
+    maxMs: () => max,
+    reset: () => (max = 0),
+    async stop() {
+      clearInterval(timer);
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+/**
  * Receipts per commit key: latency is computed at the end, so a receipt that arrives before its
  * commit call returned is still counted (as 0 ms) rather than lost.
  */
@@ -139,7 +184,7 @@ class Receipts {
   }
 
   /** Closes the phase: its figures, and the receipts cleared for the next one. */
-  phase(label: string, expected: number): Phase {
+  phase(label: string, expected: number, cpu: { apiCores: number; benchCores: number; oldestTxMs: number }): Phase {
     let early = 0;
     const latencies: number[] = [];
     for (const r of this.received) {
@@ -152,7 +197,7 @@ class Receipts {
     latencies.sort((a, b) => a - b);
     this.received = [];
     this.committed.clear();
-    return { label, received: latencies.length, expected, early, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? NaN };
+    return { label, received: latencies.length, expected, early, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? NaN, ...cpu };
   }
 }
 
@@ -194,7 +239,13 @@ async function connect(base: string): Promise<Client> {
   return client;
 }
 
-export async function runFanout(opts: FanoutOptions): Promise<CaseResult[]> {
+export interface FanoutResult {
+  readonly cases: CaseResult[];
+  /** Errors subscribers were sent (none expected). */
+  readonly subscriberErrors: number;
+}
+
+export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
   const adminUrl = withDatabase(opts.serverUrl, "postgres");
   const dbName = `ew_bench_fanout_${process.pid}`;
   const url = withDatabase(adminUrl, dbName);
@@ -209,6 +260,7 @@ export async function runFanout(opts: FanoutOptions): Promise<CaseResult[]> {
   for (let i = 0; i < topicCount; i++) topics.push((await commands.createTopic({ epochLength: 3600, groundTruthLag: 3600, workerSubmissionWindow: 600 })).id);
   const errors: unknown[] = [];
   const results: CaseResult[] = [];
+  const oldest = await watchOldestTransaction(adminUrl);
   try {
     for (const name of opts.cases) {
       const api = await startApi(url, opts.apiNodeFlags ?? []);
@@ -234,12 +286,18 @@ export async function runFanout(opts: FanoutOptions): Promise<CaseResult[]> {
       let rssPeak = 0;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(api.proc.pid!))), 100);
       const measure = async (label: string, count: number, rate: number, perTransition: number) => {
+        const t0 = performance.now();
+        const api0 = cpuSeconds(api.proc.pid!);
+        const bench0 = process.cpuUsage();
+        oldest.reset();
         await drive(commands, topics, count, rate, (key) => receipts.commit(key));
         const expected = count * perTransition;
         const deadline = Date.now() + 30_000;
         while (receipts.count < expected && Date.now() < deadline) await sleep(100);
-        const p = receipts.phase(label, expected);
-        opts.log(`${name} · ${label}: ${p.received}/${p.expected} events · latency p50 ${p.p50.toFixed(1)} ms · p99 ${p.p99.toFixed(1)} ms · max ${p.max.toFixed(1)} ms${p.early ? ` · ${p.early} before the commit call returned` : ""}`);
+        const wall = (performance.now() - t0) / 1000;
+        const benchUsed = process.cpuUsage(bench0);
+        const p = receipts.phase(label, expected, { apiCores: (cpuSeconds(api.proc.pid!) - api0) / wall, benchCores: (benchUsed.user + benchUsed.system) / 1e6 / wall, oldestTxMs: oldest.maxMs() });
+        opts.log(`${name} · ${label}: ${p.received}/${p.expected} events · latency p50 ${p.p50.toFixed(1)} ms · p99 ${p.p99.toFixed(1)} ms · max ${p.max.toFixed(1)} ms · CPU API ${p.apiCores.toFixed(2)} cores, clients ${p.benchCores.toFixed(2)} · longest transaction on the server ${p.oldestTxMs.toFixed(0)} ms${p.early ? ` · ${p.early} before the commit call returned` : ""}`);
         return p;
       };
       try {
@@ -290,8 +348,9 @@ export async function runFanout(opts: FanoutOptions): Promise<CaseResult[]> {
     }
     if (errors.length) opts.log(`subscriber errors: ${errors.length} (first: ${JSON.stringify(errors[0])})`);
     if (opts.record) await recordResult("fanout", report(results));
-    return results;
+    return { cases: results, subscriberErrors: errors.length };
   } finally {
+    await oldest.stop();
     await prisma.$disconnect();
     await dropDatabase(adminUrl, dbName);
   }
@@ -302,12 +361,12 @@ function report(results: readonly CaseResult[]): string[] {
   const lines = [
     "One connection per subscriber; transitions committed through the service's commands (worker-window open, then close, per topic); latency = receipt − return of the committing call.",
     "",
-    "| case | rate | subscribers | delivered | p50 | p99 | max | RSS idle / subscribed / peak |",
-    "|---|---|---|---|---|---|---|---|",
+    "| case | rate | subscribers | delivered | p50 | p99 | max | CPU API / clients (cores) | longest tx on the server | RSS idle / subscribed / peak |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const c of results) {
     for (const p of c.phases) {
-      lines.push(`| ${c.name} | ${c.rate}/s | ${p.label} | ${p.received}/${p.expected} | ${p.p50.toFixed(1)} ms | ${p.p99.toFixed(1)} ms | ${p.max.toFixed(1)} ms | ${c.rssIdleMb.toFixed(0)} / ${c.rssSubscribedMb.toFixed(0)} / ${c.rssPeakMb.toFixed(0)} MB |`);
+      lines.push(`| ${c.name} | ${c.rate}/s | ${p.label} | ${p.received}/${p.expected} | ${p.p50.toFixed(1)} ms | ${p.p99.toFixed(1)} ms | ${p.max.toFixed(1)} ms | ${p.apiCores.toFixed(2)} / ${p.benchCores.toFixed(2)} | ${p.oldestTxMs.toFixed(0)} ms | ${c.rssIdleMb.toFixed(0)} / ${c.rssSubscribedMb.toFixed(0)} / ${c.rssPeakMb.toFixed(0)} MB |`);
     }
   }
   lines.push("");
@@ -323,18 +382,26 @@ export async function main(): Promise<void> {
   const cases = (process.env.BENCH_FANOUT_CASES ?? "identical,distinct").split(",").map((s) => s.trim()).filter(Boolean);
   for (const c of cases) if (c !== "identical" && c !== "distinct") throw new Error(`BENCH_FANOUT_CASES: unknown case ${c}`);
   const flags = (process.env.BENCH_API_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-  await runFanout({
-    cases: cases as FanoutOptions["cases"],
-    subscribers: env("BENCH_SUBSCRIBERS", 1000),
-    transitions: env("BENCH_TRANSITIONS", 300),
-    rate: env("BENCH_RATE", 50),
-    topicSubscribers: env("BENCH_TOPIC_SUBSCRIBERS", 1000),
-    dashboards: env("BENCH_DASHBOARDS", 20),
-    distinctTransitions: env("BENCH_DISTINCT_TRANSITIONS", 2000),
-    distinctRate: env("BENCH_DISTINCT_RATE", 100),
-    serverUrl: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
-    apiNodeFlags: flags,
-    record: process.env.BENCH_RECORD !== "0",
-    log: (line) => console.log(line),
-  });
+  // Its own PostgreSQL by default: on a shared server, other databases' transactions hold back the
+  // feed's settled horizon (cluster-wide) and their length shows up as fan-out latency.
+  const own = (process.env.BENCH_PG ?? "own") === "own" ? await startEmbeddedPostgres({ dir: "temp", port: 0 }) : null;
+  if (own) console.log("on a PostgreSQL of its own (embedded, temporary; BENCH_PG=shared uses DATABASE_URL's server)");
+  try {
+    await runFanout({
+      cases: cases as FanoutOptions["cases"],
+      subscribers: env("BENCH_SUBSCRIBERS", 1000),
+      transitions: env("BENCH_TRANSITIONS", 300),
+      rate: env("BENCH_RATE", 50),
+      topicSubscribers: env("BENCH_TOPIC_SUBSCRIBERS", 1000),
+      dashboards: env("BENCH_DASHBOARDS", 20),
+      distinctTransitions: env("BENCH_DISTINCT_TRANSITIONS", 2000),
+      distinctRate: env("BENCH_DISTINCT_RATE", 100),
+      serverUrl: own?.url ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+      apiNodeFlags: flags,
+      record: process.env.BENCH_RECORD !== "0",
+      log: (line) => console.log(line),
+    });
+  } finally {
+    await own?.stop();
+  }
 }
