@@ -8,30 +8,29 @@
  *   `windowChanged(topicId:)` (its own execution), plus BENCH_DASHBOARDS (20) unfiltered
  *   `epochTransitioned` dashboards, at BENCH_DISTINCT_RATE (100) transitions/s spread over the topics.
  *
- * Transitions are committed by this process through the service's own commands (createLifecycle:
- * what the mutations run): a worker-window open (startEpoch) then its close, per topic. Latency is
- * receipt minus the instant the committing call returned; a receipt that beats that return (the
- * notice outran the bench's own await) counts as 0 ms and is reported.
+ * Transitions are committed by a process of their own (fanout-driver.ts) through the service's
+ * commands (createLifecycle: what the mutations run): a worker-window open (startEpoch) then its
+ * close, per topic. Latency is receipt minus the instant the committing call returned (wall clock,
+ * compared across processes); a receipt that beats that return (the notice outran the driver's
+ * own await) counts as 0 ms and is reported.
  *
  * Settings (environment): BENCH_FANOUT_CASES (identical,distinct), BENCH_TRANSITIONS (per phase of
  * the identical case, 300), BENCH_DISTINCT_TRANSITIONS (2,000: one open and one close per topic),
  * BENCH_PG (own: a temporary embedded PostgreSQL, the default; shared: DATABASE_URL's server),
+ * BENCH_CLIENT (raw: a minimal graphql-transport-ws client, the default; graphql-ws: the library's),
  * BENCH_API_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createClient, type Client } from "graphql-ws";
 import pg from "pg";
-import WebSocket from "ws";
-import { createLifecycle } from "../src/bin/lifecycle-wiring.js";
 import { createDatabase, dropDatabase, withDatabase } from "../src/db/admin.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
-import { createPrismaClient } from "../src/db/prisma-client.js";
 import { prepareDatabase } from "../src/db/setup.js";
-import { EpochTransition } from "../src/domain/index.js";
+import { wallNow, type DriverReply, type DriverRequest } from "./fanout-driver.js";
 import { percentile, recordResult } from "./report.js";
+import { openSubscriber, type Subscriber, type SubscriberKind } from "./ws-subscriber.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -71,6 +70,8 @@ export interface FanoutOptions {
   /** A PostgreSQL server URL (a throw-away database is created on it). */
   readonly serverUrl: string;
   readonly apiNodeFlags?: readonly string[];
+  /** How subscribers connect (ws-subscriber.ts); default raw. */
+  readonly client?: SubscriberKind;
   readonly record: boolean;
   readonly log: (line: string) => void;
 }
@@ -87,6 +88,8 @@ export interface Phase {
   /** CPU used during the phase, in cores (1 = one core busy throughout): the API and this process (its clients). */
   readonly apiCores: number;
   readonly benchCores: number;
+  /** API CPU time per delivered event (µs): what fan-out costs the server, less sensitive to the host's other load than latency. */
+  readonly apiUsPerDelivery: number;
   /** The longest any transaction on the server ran during the phase (ms): it holds back every event. */
   readonly oldestTxMs: number;
 }
@@ -124,6 +127,42 @@ async function startApi(url: string, flags: readonly string[]): Promise<{ base: 
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGTERM");
       await exited;
+    },
+  };
+}
+
+/** The write load's process (fanout-driver.ts). */
+async function startDriver(url: string) {
+  const child = fork(path.resolve(import.meta.dirname, "fanout-driver.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, FANOUT_DRIVER_DATABASE_URL: url },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  let onReply: (m: DriverReply) => void = () => {};
+  child.on("message", (m: DriverReply) => onReply(m));
+  const request = (m: DriverRequest) => child.send(m);
+  const failed = (m: DriverReply) => (m.type === "failed" ? new Error(`fan-out driver: ${m.message}`) : null);
+  return {
+    topics: (count: number) =>
+      new Promise<bigint[]>((resolve, reject) => {
+        onReply = (m) => (m.type === "topics" ? resolve(m.ids.map(BigInt)) : failed(m) && reject(failed(m)));
+        request({ type: "topics", count });
+      }),
+    drive: (count: number, rate: number, onCommitted: (key: string, at: number) => void) =>
+      new Promise<void>((resolve, reject) => {
+        onReply = (m) => {
+          if (m.type === "committed") onCommitted(m.key, m.at);
+          else if (m.type === "driven") resolve();
+          else if (m.type === "failed") reject(failed(m));
+        };
+        request({ type: "drive", count, rate });
+      }),
+    async stop() {
+      if (child.connected) request({ type: "stop" });
+      const timer = setTimeout(() => child.kill("SIGTERM"), 10_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
@@ -171,12 +210,13 @@ class Receipts {
   private readonly committed = new Map<string, number>();
   private received: { key: string; at: number }[] = [];
 
-  commit(key: string): void {
-    this.committed.set(key, performance.now());
+  /** `at`: wall-clock ms (the driver runs in another process). */
+  commit(key: string, at: number): void {
+    this.committed.set(key, at);
   }
 
   receive(key: string): void {
-    this.received.push({ key, at: performance.now() });
+    this.received.push({ key, at: wallNow() });
   }
 
   get count(): number {
@@ -184,7 +224,7 @@ class Receipts {
   }
 
   /** Closes the phase: its figures, and the receipts cleared for the next one. */
-  phase(label: string, expected: number, cpu: { apiCores: number; benchCores: number; oldestTxMs: number }): Phase {
+  phase(label: string, expected: number, cpu: { apiCores: number; benchCores: number; apiCpuS: number; oldestTxMs: number }): Phase {
     let early = 0;
     const latencies: number[] = [];
     for (const r of this.received) {
@@ -197,46 +237,8 @@ class Receipts {
     latencies.sort((a, b) => a - b);
     this.received = [];
     this.committed.clear();
-    return { label, received: latencies.length, expected, early, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? NaN, ...cpu };
+    return { label, received: latencies.length, expected, early, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? NaN, apiCores: cpu.apiCores, benchCores: cpu.benchCores, oldestTxMs: cpu.oldestTxMs, apiUsPerDelivery: (cpu.apiCpuS * 1e6) / Math.max(1, latencies.length) };
   }
-}
-
-type Commands = ReturnType<typeof createLifecycle>["commands"];
-
-/**
- * Commits `count` transitions at `rate`/s: pairs of worker-window open (startEpoch) and close on
- * the topics in turn, each pair's close after its open; pairs overlap, so a slow commit does not
- * hold back the schedule. `onCommitted` gets the key of each transition when its call returns.
- */
-async function drive(commands: Commands, topics: readonly bigint[], count: number, rate: number, onCommitted: (key: string) => void): Promise<void> {
-  const interval = 1000 / rate;
-  const start = performance.now();
-  const at = (i: number) => sleep(Math.max(0, start + i * interval - performance.now()));
-  const pairs: Promise<void>[] = [];
-  for (let i = 0; i < count; i += 2) {
-    const topicId = topics[(i / 2) % topics.length]!;
-    await at(i);
-    pairs.push(
-      (async () => {
-        const epoch = await commands.startEpoch(topicId);
-        onCommitted(`${topicId}/${epoch.nonce}/OPEN_WORKER_WINDOW`);
-        if (i + 1 >= count) return;
-        await at(i + 1);
-        await commands.applyEpochTransition({ topicId, nonce: epoch.nonce }, EpochTransition.CLOSE_WORKER_WINDOW);
-        onCommitted(`${topicId}/${epoch.nonce}/CLOSE_WORKER_WINDOW`);
-      })(),
-    );
-  }
-  await Promise.all(pairs);
-}
-
-async function connect(base: string): Promise<Client> {
-  const client = createClient({ url: base.replace("http", "ws") + "/graphql", webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
-  await new Promise<void>((resolve, reject) => {
-    client.on("connected", () => resolve());
-    client.on("closed", () => reject(new Error("subscriber connection closed before it was acknowledged")));
-  });
-  return client;
 }
 
 export interface FanoutResult {
@@ -252,24 +254,19 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
   await dropDatabase(adminUrl, dbName);
   await createDatabase(adminUrl, dbName);
   await prepareDatabase(url);
-  const prisma = createPrismaClient(url, { max: 8 });
-  const { commands } = createLifecycle(prisma, { WORKER_LEAD_MS: 30 });
-  const topicCount = Math.max(opts.topicSubscribers, 1);
-  const topics: bigint[] = [];
-  // Long epochs: nothing here is scheduled to happen on its own during the run (no worker runs).
-  for (let i = 0; i < topicCount; i++) topics.push((await commands.createTopic({ epochLength: 3600, groundTruthLag: 3600, workerSubmissionWindow: 600 })).id);
+  const driver = await startDriver(url);
   const errors: unknown[] = [];
   const results: CaseResult[] = [];
   const oldest = await watchOldestTransaction(adminUrl);
   try {
+    const topics = await driver.topics(Math.max(opts.topicSubscribers, 1));
     for (const name of opts.cases) {
       const api = await startApi(url, opts.apiNodeFlags ?? []);
-      const clients: Client[] = [];
+      const clients: Subscriber[] = [];
       const receipts = new Receipts();
       const subscribe = async <T>(query: string, variables: Record<string, unknown>, keyOf: (data: T) => string) => {
-        const client = await connect(api.base);
-        clients.push(client);
-        client.subscribe<T>({ query, variables }, { next: ({ data }) => receipts.receive(keyOf(data as T)), error: (e) => errors.push(e), complete: () => {} });
+        const url = api.base.replace("http", "ws") + "/graphql";
+        clients.push(await openSubscriber(opts.client ?? "raw", url, query, variables, { next: (data) => receipts.receive(keyOf(data as T)), error: (e) => errors.push(e) }));
       };
       type Dashboard = { epochTransitioned: { topicId: string; nonce: string; transition: string } };
       const dashboardKey = ({ epochTransitioned: t }: Dashboard) => `${t.topicId}/${t.nonce}/${t.transition}`;
@@ -290,14 +287,15 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
         const api0 = cpuSeconds(api.proc.pid!);
         const bench0 = process.cpuUsage();
         oldest.reset();
-        await drive(commands, topics, count, rate, (key) => receipts.commit(key));
+        await driver.drive(count, rate, (key, at) => receipts.commit(key, at));
         const expected = count * perTransition;
         const deadline = Date.now() + 30_000;
         while (receipts.count < expected && Date.now() < deadline) await sleep(100);
         const wall = (performance.now() - t0) / 1000;
         const benchUsed = process.cpuUsage(bench0);
-        const p = receipts.phase(label, expected, { apiCores: (cpuSeconds(api.proc.pid!) - api0) / wall, benchCores: (benchUsed.user + benchUsed.system) / 1e6 / wall, oldestTxMs: oldest.maxMs() });
-        opts.log(`${name} · ${label}: ${p.received}/${p.expected} events · latency p50 ${p.p50.toFixed(1)} ms · p99 ${p.p99.toFixed(1)} ms · max ${p.max.toFixed(1)} ms · CPU API ${p.apiCores.toFixed(2)} cores, clients ${p.benchCores.toFixed(2)} · longest transaction on the server ${p.oldestTxMs.toFixed(0)} ms${p.early ? ` · ${p.early} before the commit call returned` : ""}`);
+        const apiCpuS = cpuSeconds(api.proc.pid!) - api0;
+        const p = receipts.phase(label, expected, { apiCpuS, apiCores: apiCpuS / wall, benchCores: (benchUsed.user + benchUsed.system) / 1e6 / wall, oldestTxMs: oldest.maxMs() });
+        opts.log(`${name} · ${label}: ${p.received}/${p.expected} events · latency p50 ${p.p50.toFixed(1)} ms · p99 ${p.p99.toFixed(1)} ms · max ${p.max.toFixed(1)} ms · CPU API ${p.apiCores.toFixed(2)} cores (${p.apiUsPerDelivery.toFixed(1)} µs per delivery), clients ${p.benchCores.toFixed(2)} · longest transaction on the server ${p.oldestTxMs.toFixed(0)} ms${p.early ? ` · ${p.early} before the commit call returned` : ""}`);
         return p;
       };
       try {
@@ -342,7 +340,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
         );
       } finally {
         clearInterval(sampler);
-        await Promise.all(clients.map((c) => c.dispose()));
+        await Promise.all(clients.map((c) => c.close()));
         await api.stop();
       }
     }
@@ -351,7 +349,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
     return { cases: results, subscriberErrors: errors.length };
   } finally {
     await oldest.stop();
-    await prisma.$disconnect();
+    await driver.stop();
     await dropDatabase(adminUrl, dbName);
   }
 }
@@ -361,12 +359,12 @@ function report(results: readonly CaseResult[]): string[] {
   const lines = [
     "One connection per subscriber; transitions committed through the service's commands (worker-window open, then close, per topic); latency = receipt − return of the committing call.",
     "",
-    "| case | rate | subscribers | delivered | p50 | p99 | max | CPU API / clients (cores) | longest tx on the server | RSS idle / subscribed / peak |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| case | rate | subscribers | delivered | p50 | p99 | max | CPU API / clients (cores) | API CPU per delivery | longest tx on the server | RSS idle / subscribed / peak |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const c of results) {
     for (const p of c.phases) {
-      lines.push(`| ${c.name} | ${c.rate}/s | ${p.label} | ${p.received}/${p.expected} | ${p.p50.toFixed(1)} ms | ${p.p99.toFixed(1)} ms | ${p.max.toFixed(1)} ms | ${p.apiCores.toFixed(2)} / ${p.benchCores.toFixed(2)} | ${p.oldestTxMs.toFixed(0)} ms | ${c.rssIdleMb.toFixed(0)} / ${c.rssSubscribedMb.toFixed(0)} / ${c.rssPeakMb.toFixed(0)} MB |`);
+      lines.push(`| ${c.name} | ${c.rate}/s | ${p.label} | ${p.received}/${p.expected} | ${p.p50.toFixed(1)} ms | ${p.p99.toFixed(1)} ms | ${p.max.toFixed(1)} ms | ${p.apiCores.toFixed(2)} / ${p.benchCores.toFixed(2)} | ${p.apiUsPerDelivery.toFixed(1)} µs | ${p.oldestTxMs.toFixed(0)} ms | ${c.rssIdleMb.toFixed(0)} / ${c.rssSubscribedMb.toFixed(0)} / ${c.rssPeakMb.toFixed(0)} MB |`);
     }
   }
   lines.push("");
@@ -398,6 +396,7 @@ export async function main(): Promise<void> {
       distinctRate: env("BENCH_DISTINCT_RATE", 100),
       serverUrl: own?.url ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
       apiNodeFlags: flags,
+      client: process.env.BENCH_CLIENT === "graphql-ws" ? "graphql-ws" : "raw",
       record: process.env.BENCH_RECORD !== "0",
       log: (line) => console.log(line),
     });
