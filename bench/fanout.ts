@@ -167,6 +167,16 @@ async function startDriver(url: string) {
   };
 }
 
+/** Where the API's memory is, from its /metrics (prom-client's default process metrics), for the log. */
+async function memoryBreakdown(base: string): Promise<string> {
+  const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : ""), () => "");
+  const mb = (name: string) => {
+    const m = new RegExp(`^${name} (\\S+)`, "m").exec(text);
+    return m ? `${(Number(m[1]) / 2 ** 20).toFixed(0)} MB` : "?";
+  };
+  return `JS heap used ${mb("nodejs_heap_size_used_bytes")} of ${mb("nodejs_heap_size_total_bytes")}, external ${mb("nodejs_external_memory_bytes")}`;
+}
+
 /** Live subscriptions the API reports (feed subscribers), null when /metrics is not readable. */
 async function liveSubscriptions(base: string): Promise<number | null> {
   const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : null), () => null);
@@ -311,6 +321,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
           for (let i = 1; i < opts.subscribers; i++) await subscribe(DASHBOARD, {}, dashboardKey);
           await sleep(1000); // shared executions: the feed count does not show late members
           rssSubscribed = rssMb(api.proc.pid!);
+          opts.log(`${name}: subscribed, API RSS ${rssSubscribed.toFixed(0)} MB: ${await memoryBreakdown(api.base)}`);
           rssPeak = rssSubscribed;
           phases.push(await measure(`${opts.subscribers} identical subscribers`, opts.transitions, rate, opts.subscribers));
         } else {
@@ -322,6 +333,7 @@ export async function runFanout(opts: FanoutOptions): Promise<FanoutResult> {
           for (let i = 0; i < opts.dashboards; i++) await subscribe(DASHBOARD, {}, dashboardKey);
           await settle(opts.topicSubscribers + (opts.dashboards > 0 ? 1 : 0));
           rssSubscribed = rssMb(api.proc.pid!);
+          opts.log(`${name}: subscribed, API RSS ${rssSubscribed.toFixed(0)} MB: ${await memoryBreakdown(api.base)}`);
           rssPeak = rssSubscribed;
           // Every transition concerns its topic's one subscriber and every dashboard.
           const per = (opts.topicSubscribers > 0 ? 1 : 0) + opts.dashboards;
