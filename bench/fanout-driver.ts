@@ -18,7 +18,13 @@ import { EpochTransition } from "../src/domain/index.js";
 type Commands = ReturnType<typeof createLifecycle>["commands"];
 
 export type DriverRequest = { type: "topics"; count: number } | { type: "drive"; count: number; rate: number } | { type: "stop" };
-export type DriverReply = { type: "topics"; ids: string[] } | { type: "committed"; key: string; at: number } | { type: "driven" } | { type: "failed"; message: string };
+export type DriverReply =
+  | { type: "topics"; ids: string[] }
+  | { type: "committed"; key: string; at: number }
+  /** A transition that did not commit (e.g. its transaction timed out on a starved host): not expected by anyone. */
+  | { type: "not-committed"; message: string }
+  | { type: "driven" }
+  | { type: "failed"; message: string };
 
 export const wallNow = () => performance.timeOrigin + performance.now();
 
@@ -27,7 +33,7 @@ export const wallNow = () => performance.timeOrigin + performance.now();
  * the topics in turn, each pair's close after its open; pairs overlap, so a slow commit does not
  * hold back the schedule.
  */
-async function drive(commands: Commands, topics: readonly bigint[], count: number, rate: number, onCommitted: (key: string) => void): Promise<void> {
+async function drive(commands: Commands, topics: readonly bigint[], count: number, rate: number, onCommitted: (key: string) => void, onFailed: (err: unknown) => void): Promise<void> {
   const interval = 1000 / rate;
   const start = performance.now();
   const at = (i: number) => sleep(Math.max(0, start + i * interval - performance.now()));
@@ -43,7 +49,7 @@ async function drive(commands: Commands, topics: readonly bigint[], count: numbe
         await at(i + 1);
         await commands.applyEpochTransition({ topicId, nonce: epoch.nonce }, EpochTransition.CLOSE_WORKER_WINDOW);
         onCommitted(`${topicId}/${epoch.nonce}/CLOSE_WORKER_WINDOW`);
-      })(),
+      })().catch(onFailed),
     );
   }
   await Promise.all(pairs);
@@ -62,7 +68,11 @@ async function serve(url: string): Promise<void> {
         for (let i = 0; i < m.count; i++) topics.push((await commands.createTopic({ epochLength: 3600, groundTruthLag: 3600, workerSubmissionWindow: 600 })).id);
         send({ type: "topics", ids: topics.map(String) });
       } else if (m.type === "drive") {
-        await drive(commands, topics, m.count, m.rate, (key) => send({ type: "committed", key, at: wallNow() }));
+        await drive(
+          commands, topics, m.count, m.rate,
+          (key) => send({ type: "committed", key, at: wallNow() }),
+          (err) => send({ type: "not-committed", message: err instanceof Error ? err.message : String(err) }),
+        );
         send({ type: "driven" });
       } else {
         await prisma.$disconnect();
