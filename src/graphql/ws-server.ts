@@ -10,7 +10,7 @@
  * or lets its backlog outgrow its budget is closed with 4413 (ws-backpressure.ts).
  */
 import type http from "node:http";
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, subscribe as graphqlSubscribe, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, subscribe as graphqlSubscribe, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { CloseCode, type Context } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -20,6 +20,7 @@ import type { ApiContext } from "./context.js";
 import { createSharedSubscribe } from "./shared-subscriptions.js";
 import { QueryTooComplexError } from "../domain/index.js";
 import { isRequestRejection } from "./errors.js";
+import { ValidatedDocuments } from "./validated-documents.js";
 import { operationCost } from "./query-cost.js";
 import { checkCost, queryLimitRules, type QueryLimits } from "./query-limits.js";
 import type { RequestGuard } from "./request-guard.js";
@@ -96,6 +97,8 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   const operations = new Map<string, string>();
   const log = opts.logger;
   const rules = [...specifiedRules, ...queryLimitRules(opts.limits), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+  // One parse and validation per distinct document text, not per subscribe (validated-documents.ts).
+  const documents = new ValidatedDocuments();
 
   // What each connection has not taken yet: a budget per socket, one watcher for all of them.
   const contexts = new WeakMap<WebSocket, WsContext>();
@@ -176,15 +179,18 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
           if (isRequestRejection(err)) return [new GraphQLError(err.message, { originalError: err })];
           throw err;
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
-        } catch (err) {
-          const message = err instanceof GraphQLError ? err.message : String(err);
-          return [new GraphQLError(message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+        let document = documents.get(payload.query);
+        if (!document) {
+          try {
+            document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
+          } catch (err) {
+            const message = err instanceof GraphQLError ? err.message : String(err);
+            return [new GraphQLError(message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+          }
+          const invalid = validate(schema, document, rules);
+          if (invalid.length) return invalid.map((e) => (e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })));
+          documents.set(payload.query, document);
         }
-        const invalid = validate(schema, document, rules);
-        if (invalid.length) return invalid.map((e) => (e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })));
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError("Unable to identify operation", { extensions: { code: "BAD_USER_INPUT" } })];
         let cost: number;

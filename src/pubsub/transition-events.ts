@@ -53,7 +53,7 @@ function fromQueue<T, U>(queue: BoundedQueue<T>, expand: (item: T) => U[]): Asyn
 function transitionEvents(feed: TransitionFeed, filter: TransitionFilter, after: LogPosition | null): AsyncIterableIterator<FeedEvent<TransitionLogRecord>> {
   const states = filter.states?.length ? new Set(filter.states) : null;
   const topicId = filter.topicId ?? null;
-  const queue = feed.subscribe((r) => (topicId === null || r.topicId === topicId) && (states === null || states.has(r.to)), after);
+  const queue = feed.subscribe({ topicId, filter: states === null ? undefined : (r) => states.has(r.to) }, after);
   return fromQueue(queue, (r) => [r]);
 }
 
@@ -61,7 +61,7 @@ function windowEvents(feed: TransitionFeed, filter: WindowFilter, after: LogPosi
   const topicId = filter.topicId ?? null;
   const kind = filter.kind ?? null;
   const changes = (r: TransitionLogRecord) => windowChanges(r.from, r.to).filter((c) => kind === null || c.kind === kind);
-  const queue = feed.subscribe((r) => (topicId === null || r.topicId === topicId) && changes(r).length > 0, after);
+  const queue = feed.subscribe({ topicId, filter: (r) => changes(r).length > 0 }, after);
   return fromQueue(queue, (r) => changes(r).map((c) => ({ record: r, ...c })));
 }
 

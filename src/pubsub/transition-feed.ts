@@ -9,6 +9,7 @@
 import type { LogPosition, TransitionLogRecord } from "../app/records.js";
 import { BoundedQueue } from "../app/bounded-queue.js";
 import type { SettledLogReader } from "../app/settled-log-reader.js";
+import { TopicRoutes } from "./topic-routes.js";
 
 export interface FeedOptions {
   /** Fallback poll (ms): catches rows held back by an unrelated long transaction. */
@@ -36,16 +37,28 @@ function positionOf(r: TransitionLogRecord): LogPosition {
   return { txid: r.txid, id: r.id };
 }
 
+/** Which records a subscriber wants: one topic's (routed by the index) or all, then `filter`. */
+export interface FeedRoute {
+  /** Only this topic's records reach the filter; null or omitted: every record does. */
+  readonly topicId?: bigint | null;
+  /** Evaluated only for records of the route's topic (or all, without one). */
+  readonly filter?: (r: TransitionLogRecord) => boolean;
+}
+
 interface Subscriber {
+  readonly topicId: bigint | null;
   readonly filter: (r: TransitionLogRecord) => boolean;
   readonly queue: BoundedQueue<TransitionLogRecord>;
-  /** Last position this subscriber has accounted for (delivered or filtered out). */
+  /**
+   * Last position this subscriber has accounted for (delivered or filtered out). Live, it only
+   * moves on records of its route; positions only grow, so it still bounds what was delivered.
+   */
   cursor: LogPosition | null;
 }
 
 export class TransitionFeed {
   private headPos: LogPosition | null = null;
-  private readonly live = new Set<Subscriber>();
+  private readonly live = new TopicRoutes<Subscriber>();
   private reading: Promise<void> | null = null;
   private again = false;
   private pollTimer: NodeJS.Timeout | null = null;
@@ -71,7 +84,7 @@ export class TransitionFeed {
   }
 
   private join(sub: Subscriber): void {
-    this.live.add(sub);
+    this.live.add(sub, sub.topicId);
     this.registeredTotal++;
   }
 
@@ -85,7 +98,7 @@ export class TransitionFeed {
   stop(): void {
     this.started = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
-    for (const s of this.live) s.queue.end();
+    for (const s of [...this.live.values()]) s.queue.end();
     this.live.clear();
   }
 
@@ -126,22 +139,28 @@ export class TransitionFeed {
     }
   }
 
+  /** Offered only to the subscribers of the record's topic and the unfiltered ones (topic-routes.ts). */
   private deliver(r: TransitionLogRecord): void {
     const pos = positionOf(r);
-    for (const s of this.live) {
-      if (s.cursor && comparePositions(pos, s.cursor) <= 0) continue;
+    this.live.forEvent(r.topicId, (s) => {
+      if (s.cursor && comparePositions(pos, s.cursor) <= 0) return;
       s.cursor = pos;
       if (s.filter(r)) s.queue.push(r);
-    }
+    });
   }
 
   /**
-   * Subscribe to records matching `filter`: those after `after` first (replayed from the log),
-   * then live ones. Without `after`, only records committed from now on.
+   * Subscribe to records matching `route` (a function: a filter over every record): those after
+   * `after` first (replayed from the log), then live ones. Without `after`, only records committed
+   * from now on. Give the topic in the route rather than testing it in a filter: a routed
+   * subscriber costs nothing per event of other topics.
    */
-  subscribe(filter: (r: TransitionLogRecord) => boolean, after: LogPosition | null): BoundedQueue<TransitionLogRecord> {
+  subscribe(route: FeedRoute | ((r: TransitionLogRecord) => boolean), after: LogPosition | null): BoundedQueue<TransitionLogRecord> {
+    const { topicId = null, filter = () => true } = typeof route === "function" ? { filter: route } : route;
+    const wanted = topicId === null ? filter : (r: TransitionLogRecord) => r.topicId === topicId && filter(r);
     const sub: Subscriber = {
-      filter,
+      topicId,
+      filter: wanted,
       cursor: after,
       queue: new BoundedQueue<TransitionLogRecord>(
         { items: this.options.bufferLimit, bytes: this.options.bufferBytes, sizeOf: recordBytes },
