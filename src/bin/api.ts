@@ -17,6 +17,7 @@ import { PrismaSettledLogReader } from "../db/settled-log-reader.js";
 import { createApiServer } from "../graphql/server.js";
 import type { ReadinessCheck } from "../observability/health.js";
 import { createLogger } from "../observability/logger.js";
+import { ANY_CHANGE, noticeOfRecords } from "../pubsub/commit-notice.js";
 import { startLiveTransitions } from "../pubsub/live-transitions.js";
 import { workerCheck } from "../worker/readiness.js";
 import { apiSecurityFromConfig } from "./api-security.js";
@@ -77,7 +78,10 @@ stopEmbedded = () => database.stop();
 if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, "applied migrations");
 const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
 const storeReads = new PrismaReadModel(prisma, pool);
-const openWindowCache = config.OPEN_WINDOW_CACHE_TTL_MS > 0 ? new OpenWindowCache(storeReads, { ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS }) : null;
+// Counted once the metrics exist (they need the feed, which needs the cache's observer).
+let countPageRead = (_hit: boolean): void => {};
+const openWindowCache =
+  config.OPEN_WINDOW_CACHE_TTL_MS > 0 ? new OpenWindowCache(storeReads, { ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS, onRead: (hit) => countPageRead(hit) }) : null;
 const readModel = openWindowCache ?? storeReads;
 
 const live = await startLiveTransitions(database.url, new PrismaSettledLogReader(prisma), {
@@ -86,10 +90,11 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
   bufferBytes: config.SUBSCRIPTION_BUFFER_BYTES,
   onError: (err) => log.error({ err }, "transition feed read failed; retrying on the next wake-up"),
   log: (msg) => log.warn(msg),
-  observer: openWindowCache ? { onNotice: () => openWindowCache.invalidate(), onListening: (up) => openWindowCache.setListening(up) } : undefined,
+  observer: openWindowCache ? { onNotice: (notice) => openWindowCache.invalidate(notice), onListening: (up) => openWindowCache.setListening(up) } : undefined,
 });
 
 const metrics = createProcessMetrics(prisma, { feed: live.feed, pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
+countPageRead = (hit) => metrics.cacheReads.inc({ cache: "page", result: hit ? "hit" : "miss" });
 const countTransitions = transitionMetrics(metrics);
 // Our own commits drop cached pages before the mutation answers, without waiting for the notice.
 const lifecycle = createLifecycle(
@@ -97,7 +102,7 @@ const lifecycle = createLifecycle(
   config,
   Date.now,
   (records) => {
-    openWindowCache?.invalidate();
+    openWindowCache?.invalidate(records.length ? noticeOfRecords(records) : ANY_CHANGE);
     countTransitions(records);
   },
   (n) => metrics.missedStarts.inc(n),

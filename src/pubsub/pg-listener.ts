@@ -6,7 +6,8 @@
 import pg from "pg";
 
 export interface ListenerEvents {
-  onNotify(): void;
+  /** A notification on the channel, with its payload ("" when it carries none). */
+  onNotify(payload: string): void;
   /** Called after every successful (re)connection, before any further notification. */
   onConnected(): void;
   onDisconnected(error: unknown): void;
@@ -45,7 +46,7 @@ export class PgListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000 });
-    client.on("notification", () => this.events.onNotify());
+    client.on("notification", (msg) => this.events.onNotify(msg.payload ?? ""));
     client.on("error", (err) => this.lost(client, err));
     client.on("end", () => this.lost(client, new Error("LISTEN connection ended")));
     try {
