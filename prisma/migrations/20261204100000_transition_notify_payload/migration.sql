@@ -17,8 +17,8 @@ BEGIN
   IF states IS NULL THEN
     RETURN NULL;
   END IF;
-  -- Stored ids are the uint64 minus 2^63 (src/db/uint64-column.ts).
-  SELECT string_agg((t::numeric + 9223372036854775808)::text, ',' ORDER BY t) INTO topics
+  -- Stored ids are the uint64 minus 2^63 (u64_decode, in the init migration); the order is the same.
+  SELECT string_agg(u64_decode(t)::text, ',' ORDER BY t) INTO topics
     FROM (SELECT DISTINCT topic_id AS t FROM new_rows) changed;
   IF octet_length(topics) > 7900 THEN
     topics := '*';
