@@ -14,8 +14,9 @@
  * after `ttlMs`, bounding staleness if the LISTEN connection dies without an error before its ping
  * notices. Concurrent misses of one page share one query; a failed query is not kept.
  */
-import { EpochState } from "../domain/index.js";
+import type { EpochState } from "../domain/index.js";
 import { ANY_CHANGE, type CommitNotice } from "../pubsub/commit-notice.js";
+import { WINDOW_STATES, WindowScopeIndex, type WindowScope } from "./window-scopes.js";
 import type { EpochPage, LogFilter, LogPage, ReadModel, SortedEpochPage } from "./read-model.js";
 import type { EpochFilter, EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "./records.js";
 
@@ -36,14 +37,6 @@ interface Entry {
   rows: number;
 }
 
-/** What a page lists: one submission state, of one topic or of all ("*"). */
-interface WindowScope {
-  readonly state: EpochState;
-  readonly topic: string;
-}
-
-const WINDOW_STATES: readonly EpochState[] = [EpochState.WORKER_SUBMISSION, EpochState.REPUTER_SUBMISSION];
-
 /** The scope of open-window filters (exactly one submission state, at most one topic), null for anything else. */
 function windowScope(filter: EpochFilter): WindowScope | null {
   const { topicId, states: given, ...rest } = filter;
@@ -56,8 +49,7 @@ function windowScope(filter: EpochFilter): WindowScope | null {
 
 export class OpenWindowCache implements ReadModel {
   private readonly entries = new Map<string, Entry>();
-  /** Keys of the entries by state, then topic ("*" for global pages): what a notice drops. */
-  private readonly scopes = new Map<EpochState, Map<string, Set<string>>>();
+  private readonly scopes = new WindowScopeIndex();
   private rows = 0;
   private listening = false;
   private readonly maxRows: number;
@@ -79,25 +71,9 @@ export class OpenWindowCache implements ReadModel {
       this.rows = 0;
       return;
     }
-    for (const state of WINDOW_STATES) {
-      if (notice.states !== "any" && !notice.states.has(state)) continue;
-      const byTopic = this.scopes.get(state);
-      if (!byTopic) continue;
-      if (notice.topics === "any") {
-        for (const keys of [...byTopic.values()]) this.dropAll(keys);
-        continue;
-      }
-      const global = byTopic.get("*");
-      if (global) this.dropAll(global);
-      // Walk the shorter of the two lists: a batch may name thousands of topics, few may be cached.
-      if (notice.topics.size <= byTopic.size) {
-        for (const t of notice.topics) {
-          const keys = byTopic.get(String(t));
-          if (keys) this.dropAll(keys);
-        }
-      } else {
-        for (const [t, keys] of [...byTopic]) if (t !== "*" && notice.topics.has(BigInt(t))) this.dropAll(keys);
-      }
+    for (const key of this.scopes.affected(notice)) {
+      const entry = this.entries.get(key);
+      if (entry) this.remove(key, entry);
     }
   }
 
@@ -134,7 +110,7 @@ export class OpenWindowCache implements ReadModel {
     const value = load();
     const entry: Entry = { expiresAt: now + this.options.ttlMs, value, scope, rows: 0 };
     this.entries.set(key, entry);
-    this.scopeKeys(scope).add(key);
+    this.scopes.add(key, scope);
     value.then(
       (v) => {
         // Invalidated (or replaced) while loading: the answer is returned, not kept.
@@ -153,28 +129,10 @@ export class OpenWindowCache implements ReadModel {
     return value;
   }
 
-  private scopeKeys(scope: WindowScope): Set<string> {
-    let byTopic = this.scopes.get(scope.state);
-    if (!byTopic) this.scopes.set(scope.state, (byTopic = new Map()));
-    let keys = byTopic.get(scope.topic);
-    if (!keys) byTopic.set(scope.topic, (keys = new Set()));
-    return keys;
-  }
-
-  private dropAll(keys: Set<string>): void {
-    for (const key of [...keys]) {
-      const entry = this.entries.get(key);
-      if (entry) this.remove(key, entry);
-    }
-  }
-
   private remove(key: string, entry: Entry): void {
     this.entries.delete(key);
     this.rows -= entry.rows;
-    const byTopic = this.scopes.get(entry.scope.state);
-    const keys = byTopic?.get(entry.scope.topic);
-    keys?.delete(key);
-    if (keys?.size === 0) byTopic!.delete(entry.scope.topic);
+    this.scopes.delete(key, entry.scope);
   }
 
   // Everything else reads through.
