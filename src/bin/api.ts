@@ -14,6 +14,7 @@ import { createDatabaseClient } from "../db/prisma-client.js";
 import { PrismaReadModel } from "../db/read-model.js";
 import { migrationsCheck } from "../db/readiness-checks.js";
 import { PrismaSettledLogReader } from "../db/settled-log-reader.js";
+import { ResponseCache } from "../graphql/response-cache.js";
 import { createApiServer } from "../graphql/server.js";
 import type { ReadinessCheck } from "../observability/health.js";
 import { createLogger } from "../observability/logger.js";
@@ -83,6 +84,8 @@ let countPageRead = (_hit: boolean): void => {};
 const openWindowCache =
   config.OPEN_WINDOW_CACHE_TTL_MS > 0 ? new OpenWindowCache(storeReads, { ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS, onRead: (hit) => countPageRead(hit) }) : null;
 const readModel = openWindowCache ?? storeReads;
+const responseCache =
+  openWindowCache && config.RESPONSE_CACHE_ENTRIES > 0 ? new ResponseCache({ ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS, maxEntries: config.RESPONSE_CACHE_ENTRIES }) : null;
 
 const live = await startLiveTransitions(database.url, new PrismaSettledLogReader(prisma), {
   pollIntervalMs: config.FEED_POLL_INTERVAL_MS,
@@ -90,7 +93,18 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
   bufferBytes: config.SUBSCRIPTION_BUFFER_BYTES,
   onError: (err) => log.error({ err }, "transition feed read failed; retrying on the next wake-up"),
   log: (msg) => log.warn(msg),
-  observer: openWindowCache ? { onNotice: (notice) => openWindowCache.invalidate(notice), onListening: (up) => openWindowCache.setListening(up) } : undefined,
+  observer: openWindowCache
+    ? {
+        onNotice: (notice) => {
+          openWindowCache.invalidate(notice);
+          responseCache?.invalidate(notice);
+        },
+        onListening: (up) => {
+          openWindowCache.setListening(up);
+          responseCache?.setListening(up);
+        },
+      }
+    : undefined,
 });
 
 const metrics = createProcessMetrics(prisma, { feed: live.feed, pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
@@ -102,7 +116,9 @@ const lifecycle = createLifecycle(
   config,
   Date.now,
   (records) => {
-    openWindowCache?.invalidate(records.length ? noticeOfRecords(records) : ANY_CHANGE);
+    const notice = records.length ? noticeOfRecords(records) : ANY_CHANGE;
+    openWindowCache?.invalidate(notice);
+    responseCache?.invalidate(notice);
     countTransitions(records);
   },
   (n) => metrics.missedStarts.inc(n),
@@ -134,6 +150,7 @@ const api = await createApiServer({
     backpressure: { connectionBytes: config.WS_CONNECTION_BUFFER_BYTES, stallBytes: config.WS_STALL_BYTES, stallMs: config.WS_STALL_MS },
   },
   logger: log,
+  responseCache,
 });
 const { url } = await api.start(config.PORT, config.HOST);
 log.info(

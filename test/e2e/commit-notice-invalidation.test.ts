@@ -14,7 +14,8 @@ const OPEN = `query($t: Uint64) { openWorkerWindows(topicId: $t) { totalCount ed
 const GLOBAL = `{ openWorkerWindows(first: 50) { totalCount edges { node { topicId nonce } } } }`;
 const REPUTER = `query($t: Uint64) { openReputerWindows(topicId: $t) { totalCount edges { node { nonce } } } }`;
 
-describe("commit notices across processes (reader and writer API processes)", () => {
+// With whole responses cached a repeated read is one response hit; without, a list and a count page hit.
+for (const { responseCache, hitsPerRead } of [{ responseCache: true, hitsPerRead: 1 }, { responseCache: false, hitsPerRead: 2 }]) describe(`commit notices across processes (reader and writer API processes; response cache ${responseCache ? "on" : "off"})`, () => {
   let db: TestDatabase;
   let reader: ApiProcess;
   let writer: ApiProcess;
@@ -27,15 +28,21 @@ describe("commit notices across processes (reader and writer API processes)", ()
     ((await reader.gql(OPEN, { t: topic })).openWorkerWindows.edges as { node: { nonce: string } }[]).map((e) => e.node.nonce);
   const globalKeys = async (): Promise<string[]> =>
     ((await reader.gql(GLOBAL)).openWorkerWindows.edges as { node: { topicId: string; nonce: string } }[]).map((e) => `${e.node.topicId}/${e.node.nonce}`);
-  async function pageReads(): Promise<{ hit: number; miss: number }> {
+  /** Cache reads of the reader, page and response caches together. */
+  async function cacheReads(): Promise<{ hit: number; miss: number }> {
     const text = await (await fetch(`${reader.url}/metrics`)).text();
     const s = samples(text, "epoch_windows_read_cache_total");
-    return { hit: s.get('{cache="page",result="hit"}') ?? 0, miss: s.get('{cache="page",result="miss"}') ?? 0 };
+    const n = (labels: string) => s.get(labels) ?? 0;
+    return {
+      hit: n('{cache="page",result="hit"}') + n('{cache="response",result="hit"}'),
+      miss: n('{cache="page",result="miss"}') + n('{cache="response",result="miss"}'),
+    };
   }
 
   // Child processes belong to a test (test/helpers/child-process.ts): one test, two steps.
   it("reader and writer", async (t) => {
-    [reader, writer] = await Promise.all([spawnApi(db.url, { OPEN_WINDOW_CACHE_TTL_MS: "60000" }), spawnApi(db.url, { OPEN_WINDOW_CACHE_TTL_MS: "60000" })]);
+    const env = { OPEN_WINDOW_CACHE_TTL_MS: "60000", RESPONSE_CACHE_ENTRIES: responseCache ? "1000" : "0" };
+    [reader, writer] = await Promise.all([spawnApi(db.url, env), spawnApi(db.url, env)]);
     for (const id of ["7", "8", "9"]) await writer.gql(`mutation { createTopic(input: { id: "${id}", epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 }) { id } }`);
     await t.test("shows every commit of the other process, and never goes back to a page older than one it served", freshness);
     await t.test("keeps the pages of topics and states a commit does not touch", unaffected);
@@ -85,11 +92,11 @@ describe("commit notices across processes (reader and writer API processes)", ()
     await reader.gql(REPUTER, { t: "9" });
     const before = await globalKeys();
     assert.ok(before.includes(`8/${e8}`));
-    const r0 = await pageReads();
+    const r0 = await cacheReads();
     await nonces("8");
     await reader.gql(REPUTER, { t: "9" });
-    const r1 = await pageReads();
-    assert.deepEqual({ hit: r1.hit - r0.hit, miss: r1.miss - r0.miss }, { hit: 4, miss: 0 }, "list and count of both pages from memory");
+    const r1 = await cacheReads();
+    assert.deepEqual({ hit: r1.hit - r0.hit, miss: r1.miss - r0.miss }, { hit: 2 * hitsPerRead, miss: 0 }, "both pages from memory");
 
     // Another process starts an epoch on topic 9: a worker-window change of topic 9 only.
     const e9: string = (await writer.gql(`mutation { startEpoch(topicId: "9") { nonce } }`)).startEpoch.nonce;
@@ -97,10 +104,10 @@ describe("commit notices across processes (reader and writer API processes)", ()
     while (Date.now() < until && !(await globalKeys()).includes(`9/${e9}`)) await new Promise((r) => setTimeout(r, 10));
     assert.ok((await globalKeys()).includes(`9/${e9}`), "the global worker page was dropped and read again");
 
-    const r2 = await pageReads();
+    const r2 = await cacheReads();
     assert.deepEqual(await nonces("8"), [e8]);
     assert.equal((await reader.gql(REPUTER, { t: "9" })).openReputerWindows.totalCount, 0);
-    const r3 = await pageReads();
-    assert.deepEqual({ hit: r3.hit - r2.hit, miss: r3.miss - r2.miss }, { hit: 4, miss: 0 }, "topic 8's worker page and topic 9's reputer page were kept");
+    const r3 = await cacheReads();
+    assert.deepEqual({ hit: r3.hit - r2.hit, miss: r3.miss - r2.miss }, { hit: 2 * hitsPerRead, miss: 0 }, "topic 8's worker page and topic 9's reputer page were kept");
   }
 });
