@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   throughput: () => import("./throughput.js").then((m) => m.main()),
   fanout: () => import("./fanout.js").then((m) => m.main()),
   hostile: () => import("./hostile.js").then((m) => m.main()),
+  "response-cache": () => import("./response-cache.js").then((m) => m.main()),
 };
 /** What a bare `npm run bench` runs (generate is part of queries and scaling). */
 const ALL = ["queries", "scaling", "lateness", "throughput", "fanout", "hostile"];
