@@ -15,7 +15,6 @@ import { startOurApi, type BenchServer } from "./bench-servers.js";
 import { runLoad, type LoadResult } from "./http-load.js";
 import { recordResult } from "./report.js";
 
-const SECONDS = Number(process.env.BENCH_RC_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const TOPICS = 200;
 
@@ -37,13 +36,13 @@ async function seed(url: string): Promise<void> {
   await c.end();
 }
 
-async function load(server: BenchServer, body: string): Promise<LoadResult> {
+async function load(server: BenchServer, body: string, seconds: number): Promise<LoadResult> {
   const url = `${server.origin}/graphql`;
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
   const expectBody = await res.text();
   if (!res.ok || expectBody.includes('"errors"')) throw new Error(`${server.name}: ${expectBody.slice(0, 300)}`);
   await runLoad({ url, body, expectBody, connections: CONNECTIONS, durationS: 1 }); // warm-up
-  return runLoad({ url, body, expectBody, connections: CONNECTIONS, durationS: SECONDS });
+  return runLoad({ url, body, expectBody, connections: CONNECTIONS, durationS: seconds });
 }
 
 /** Starts epochs on topics 2..TOPICS through another API process, paced to ~50/s, until stopped. */
@@ -75,9 +74,19 @@ function writeElsewhere(writer: BenchServer): { stop(): Promise<number> } {
   };
 }
 
-export async function main(): Promise<void> {
+export interface ResponseCacheBenchOptions {
+  /** Seconds per measured run (BENCH_RC_SECONDS, default 5). */
+  readonly seconds?: number;
+  /** Append to bench/RESULTS.md (default true; the CI smoke run does not). */
+  readonly record?: boolean;
+  /** The server to create the bench database on (default: DATABASE_URL's, else the local one). */
+  readonly adminUrl?: string;
+}
+
+export async function main(opts: ResponseCacheBenchOptions = {}): Promise<{ results: Map<string, LoadResult>; verdict: string[] }> {
+  const SECONDS = opts.seconds ?? Number(process.env.BENCH_RC_SECONDS ?? 5);
   const loadBefore = os.loadavg()[0]!;
-  const db = await createBenchDatabase("rcache");
+  const db = await createBenchDatabase("rcache", opts.adminUrl);
   const rows: string[] = [];
   const results = new Map<string, LoadResult>();
   try {
@@ -92,9 +101,9 @@ export async function main(): Promise<void> {
       for (const c of configs) {
         const api = await startOurApi(db.url, c.name, c.env);
         try {
-          for (const [q, body] of [["topic", TOPIC_QUERY], ["global", GLOBAL_QUERY]] as const) results.set(`${c.name}|${q}|quiet`, await load(api, body));
+          for (const [q, body] of [["topic", TOPIC_QUERY], ["global", GLOBAL_QUERY]] as const) results.set(`${c.name}|${q}|quiet`, await load(api, body, SECONDS));
           const writes = writeElsewhere(writer);
-          const r = await load(api, TOPIC_QUERY);
+          const r = await load(api, TOPIC_QUERY, SECONDS);
           const rate = await writes.stop();
           results.set(`${c.name}|topic|writes`, r);
           rows.push(`| ${c.name} | topic, ~${rate.toFixed(0)} commits/s on other topics | ${fmt(r)} |`);
@@ -134,7 +143,8 @@ export async function main(): Promise<void> {
     ...verdict,
   ];
   console.log(lines.join("\n"));
-  await recordResult("response-cache", lines);
+  if (opts.record ?? true) await recordResult("response-cache", lines);
+  return { results, verdict };
 }
 
 function fmt(r: LoadResult): string {
