@@ -38,9 +38,3 @@ export function noticeOfRecords(records: readonly TransitionLogRecord[]): Commit
   }
   return { topics, states };
 }
-
-/** Whether a change described by `notice` can touch epochs of `topicId` (undefined: any topic) in `state`. */
-export function noticeTouches(notice: CommitNotice, state: EpochState, topicId?: bigint): boolean {
-  if (notice.states !== "any" && !notice.states.has(state)) return false;
-  return topicId === undefined || notice.topics === "any" || notice.topics.has(topicId);
-}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EpochState, EpochTransition, TransitionSource } from "../../src/domain/index.js";
-import { ANY_CHANGE, noticeOfRecords, noticeTouches, parseCommitNotice } from "../../src/pubsub/commit-notice.js";
+import { ANY_CHANGE, noticeOfRecords, parseCommitNotice } from "../../src/pubsub/commit-notice.js";
 
 const { INIT, WORKER_SUBMISSION, WAITING_GROUND_TRUTH, REPUTER_SUBMISSION } = EpochState;
 
@@ -27,14 +27,5 @@ describe("commit notices", () => {
     });
     const n = noticeOfRecords([rec(3n, INIT, WORKER_SUBMISSION), rec(4n, WAITING_GROUND_TRUTH, REPUTER_SUBMISSION)]);
     assert.deepEqual(n, { topics: new Set([3n, 4n]), states: new Set([INIT, WORKER_SUBMISSION, WAITING_GROUND_TRUTH, REPUTER_SUBMISSION]) });
-  });
-
-  it("touch a topic's state only when they name both (or any)", () => {
-    const n = parseCommitNotice("v1;0,1;7");
-    assert.equal(noticeTouches(n, WORKER_SUBMISSION, 7n), true);
-    assert.equal(noticeTouches(n, WORKER_SUBMISSION, 8n), false);
-    assert.equal(noticeTouches(n, WORKER_SUBMISSION), true, "a global page");
-    assert.equal(noticeTouches(n, REPUTER_SUBMISSION), false);
-    assert.equal(noticeTouches(ANY_CHANGE, REPUTER_SUBMISSION, 8n), true);
   });
 });
