@@ -6,7 +6,8 @@
  * mutations): with commit notices naming topics, those commits no longer drop the measured page.
  * Every response must be byte-identical to the one verified first. Goals: with both caches,
  * ≥ 1.5× the page cache alone on the quiet topic query, and ≥ 0.8× of its quiet rate under writes
- * elsewhere. Short by design (BENCH_RC_SECONDS, default 5 s per run; 50 connections).
+ * elsewhere with ≥ 99 % of those requests answered by the response cache (the writer process and
+ * PostgreSQL share the CPU, so the rate can fall for reasons the invalidation does not control). Short by design (BENCH_RC_SECONDS, default 5 s per run; 50 connections).
  */
 import os from "node:os";
 import pg from "pg";
@@ -43,6 +44,14 @@ async function load(server: BenchServer, body: string, seconds: number): Promise
   if (!res.ok || expectBody.includes('"errors"')) throw new Error(`${server.name}: ${expectBody.slice(0, 300)}`);
   await runLoad({ url, body, expectBody, connections: CONNECTIONS, durationS: 1 }); // warm-up
   return runLoad({ url, body, expectBody, connections: CONNECTIONS, durationS: seconds });
+}
+
+/** The API's cache reads so far (page and response caches), from /metrics. */
+async function cacheReads(server: BenchServer): Promise<Record<string, number>> {
+  const text = await (await fetch(`${server.origin}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^epoch_windows_read_cache_total\{cache="(\w+)",result="(\w+)"\} (\S+)$/gm)) out[`${m[1]}_${m[2]}`] = Number(m[3]);
+  return out;
 }
 
 /** Starts epochs on topics 2..TOPICS through another API process, paced to ~50/s, until stopped. */
@@ -89,6 +98,7 @@ export async function main(opts: ResponseCacheBenchOptions = {}): Promise<{ resu
   const db = await createBenchDatabase("rcache", opts.adminUrl);
   const rows: string[] = [];
   const results = new Map<string, LoadResult>();
+  let responseHitRatio = NaN;
   try {
     await seed(db.url);
     const configs: { name: string; env: Record<string, string> }[] = [
@@ -103,10 +113,17 @@ export async function main(opts: ResponseCacheBenchOptions = {}): Promise<{ resu
         try {
           for (const [q, body] of [["topic", TOPIC_QUERY], ["global", GLOBAL_QUERY]] as const) results.set(`${c.name}|${q}|quiet`, await load(api, body, SECONDS));
           const writes = writeElsewhere(writer);
+          const readsBefore = await cacheReads(api);
           const r = await load(api, TOPIC_QUERY, SECONDS);
+          const readsAfter = await cacheReads(api);
           const rate = await writes.stop();
           results.set(`${c.name}|topic|writes`, r);
-          rows.push(`| ${c.name} | topic, ~${rate.toFixed(0)} commits/s on other topics | ${fmt(r)} |`);
+          // Of the requests during the writes, the share answered by the outermost cache enabled.
+          const layer = c.env.RESPONSE_CACHE_ENTRIES === "0" ? "page" : "response";
+          const d = (k: string) => (readsAfter[`${layer}_${k}`] ?? 0) - (readsBefore[`${layer}_${k}`] ?? 0);
+          const hitRatio = d("hit") + d("miss") > 0 ? d("hit") / (d("hit") + d("miss")) : NaN;
+          if (c.name === "page + response cache") responseHitRatio = hitRatio;
+          rows.push(`| ${c.name} | topic, ~${rate.toFixed(0)} commits/s on other topics (${layer} cache hits ${(hitRatio * 100).toFixed(2)} %) | ${fmt(r)} |`);
         } finally {
           await api.stop();
         }
@@ -130,7 +147,7 @@ export async function main(opts: ResponseCacheBenchOptions = {}): Promise<{ resu
   const failures = [...results.values()].reduce((n, r) => n + r.failures, 0);
   const verdict = [
     `topic query, response cache vs page cache alone: ${speedup.toFixed(2)}× (goal ≥ 1.5×) ${speedup >= 1.5 ? "PASS" : "FAIL"}; global: ${globalSpeedup.toFixed(2)}×`,
-    `topic query under writes on other topics vs quiet (both caches): ${underWrites.toFixed(2)}× (goal ≥ 0.8×) ${underWrites >= 0.8 ? "PASS" : "FAIL"}`,
+    `topic query under writes on other topics vs quiet (both caches): ${underWrites.toFixed(2)}× (goal ≥ 0.8×) ${underWrites >= 0.8 ? "PASS" : "FAIL"}; response cache hits meanwhile ${(responseHitRatio * 100).toFixed(2)} % (goal ≥ 99 %) ${responseHitRatio >= 0.99 ? "PASS" : "FAIL"}`,
     `failed or mismatched responses: ${failures} (goal 0) ${failures === 0 ? "PASS" : "FAIL"}`,
   ];
   const lines = [

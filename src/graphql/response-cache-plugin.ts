@@ -19,7 +19,8 @@ export function responseCachePlugin(cache: ResponseCache, onRead?: (hit: boolean
           const scopes = windowOperationScopes(document, operation, request.variables);
           if (!scopes) return null;
           const key = `${contextValue.principal?.role ?? "-"}\n${operationName ?? ""}\n${variablesKey(request.variables)}\n${source}`;
-          const hit = cache.get(key);
+          const found = cache.get(key);
+          const hit = found instanceof Promise ? await found : found;
           if (hit) {
             onRead?.(true);
             return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: "single", singleResult: hit } };

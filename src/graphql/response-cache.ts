@@ -4,7 +4,9 @@
  * the open-window cache it sits over: by commit notices naming the topics and states a commit
  * touched (src/app/window-scopes.ts), with the same TTL, and only while commit notices are heard.
  * A response being computed is registered before execution; a notice that arrives meanwhile drops
- * it, so an answer read before a commit is never kept after that commit's notice.
+ * it, so an answer read before a commit is never kept after that commit's notice. Requests for a
+ * key being computed wait for that answer (one execution after an expiry, not one per connection);
+ * if it is dropped meanwhile they execute themselves.
  */
 import type { FormattedExecutionResult } from "graphql";
 import { WindowScopeIndex, type WindowScope } from "../app/window-scopes.js";
@@ -20,6 +22,9 @@ interface Entry {
   readonly scopes: readonly WindowScope[];
   readonly expiresAt: number;
   result: FormattedExecutionResult | null;
+  /** Settles when the entry is completed (its result) or dropped (null). */
+  readonly settled: Promise<FormattedExecutionResult | null>;
+  settle(result: FormattedExecutionResult | null): void;
 }
 
 /** A miss being computed: `complete` keeps its result unless a notice dropped it meanwhile. */
@@ -38,13 +43,16 @@ export class ResponseCache {
     this.now = options.now ?? Date.now;
   }
 
-  get(key: string): FormattedExecutionResult | null {
+  /** The cached answer, the promise of one being computed (null if it is dropped meanwhile), or null. */
+  get(key: string): FormattedExecutionResult | Promise<FormattedExecutionResult | null> | null {
     if (!this.listening) return null;
     const entry = this.entries.get(key);
-    if (!entry?.result) return null;
-    if (entry.expiresAt > this.now()) return entry.result;
-    this.remove(key, entry);
-    return null;
+    if (!entry) return null;
+    if (entry.expiresAt <= this.now()) {
+      this.remove(key, entry);
+      return null;
+    }
+    return entry.result ?? entry.settled;
   }
 
   /** Registers a miss before it executes; null while notices are not heard (nothing is kept then). */
@@ -52,7 +60,9 @@ export class ResponseCache {
     if (!this.listening) return null;
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
-    const entry: Entry = { scopes, expiresAt: this.now() + this.options.ttlMs, result: null };
+    let settle!: (r: FormattedExecutionResult | null) => void;
+    const settled = new Promise<FormattedExecutionResult | null>((r) => (settle = r));
+    const entry: Entry = { scopes, expiresAt: this.now() + this.options.ttlMs, result: null, settled, settle };
     this.entries.set(key, entry);
     for (const s of scopes) this.scopes.add(key, s);
     for (const [k, e] of this.entries) {
@@ -64,14 +74,15 @@ export class ResponseCache {
 
   complete(pending: PendingResponse, result: FormattedExecutionResult | null): void {
     if (this.entries.get(pending.key) !== pending.entry) return;
-    if (result) pending.entry.result = result;
-    else this.remove(pending.key, pending.entry);
+    if (result) {
+      pending.entry.result = result;
+      pending.entry.settle(result);
+    } else this.remove(pending.key, pending.entry);
   }
 
   invalidate(notice: CommitNotice = ANY_CHANGE): void {
     if (notice.topics === "any" && notice.states === "any") {
-      this.entries.clear();
-      this.scopes.clear();
+      for (const [key, entry] of [...this.entries]) this.remove(key, entry);
       return;
     }
     for (const key of this.scopes.affected(notice)) {
@@ -92,5 +103,7 @@ export class ResponseCache {
   private remove(key: string, entry: Entry): void {
     this.entries.delete(key);
     for (const s of entry.scopes) this.scopes.delete(key, s);
+    // Waiters on an answer that will not be kept execute themselves.
+    if (!entry.result) entry.settle(null);
   }
 }
