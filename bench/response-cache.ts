@@ -123,7 +123,8 @@ export async function main(opts: ResponseCacheBenchOptions = {}): Promise<{ resu
           const d = (k: string) => (readsAfter[`${layer}_${k}`] ?? 0) - (readsBefore[`${layer}_${k}`] ?? 0);
           const hitRatio = d("hit") + d("miss") > 0 ? d("hit") / (d("hit") + d("miss")) : NaN;
           if (c.name === "page + response cache") responseHitRatio = hitRatio;
-          rows.push(`| ${c.name} | topic, ~${rate.toFixed(0)} commits/s on other topics (${layer} cache hits ${(hitRatio * 100).toFixed(2)} %) | ${fmt(r)} |`);
+          const hits = Number.isNaN(hitRatio) ? "" : ` (${layer} cache hits ${(hitRatio * 100).toFixed(2)} %)`;
+          rows.push(`| ${c.name} | topic, ~${rate.toFixed(0)} commits/s on other topics${hits} | ${fmt(r)} |`);
         } finally {
           await api.stop();
         }
