@@ -41,7 +41,8 @@ for (const { responseCache, hitsPerRead } of [{ responseCache: true, hitsPerRead
 
   // Child processes belong to a test (test/helpers/child-process.ts): one test, two steps.
   it("reader and writer", async (t) => {
-    const env = { OPEN_WINDOW_CACHE_TTL_MS: "60000", RESPONSE_CACHE_ENTRIES: responseCache ? "1000" : "0" };
+    // The reader is polled as fast as it answers: no rate limit.
+    const env = { OPEN_WINDOW_CACHE_TTL_MS: "60000", RESPONSE_CACHE_ENTRIES: responseCache ? "1000" : "0", RATE_LIMIT_BURST: "0", RATE_LIMIT_PER_SECOND: "0" };
     [reader, writer] = await Promise.all([spawnApi(db.url, env), spawnApi(db.url, env)]);
     for (const id of ["7", "8", "9"]) await writer.gql(`mutation { createTopic(input: { id: "${id}", epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 }) { id } }`);
     await t.test("shows every commit of the other process, and never goes back to a page older than one it served", freshness);
