@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   hostile: () => import("./hostile.js").then((m) => m.main()),
   profile: () => import("./profile-query.js").then((m) => m.main()),
   "reads-under-writes": () => import("./reads-under-writes.js").then((m) => m.main()),
+  "response-cache": () => import("./response-cache.js").then((m) => m.main()),
 };
 /** What a bare `npm run bench` runs (generate is part of queries and scaling). */
 const ALL = ["queries", "scaling", "lateness", "throughput", "shutdown", "fanout", "hostile", "reads-under-writes"];

@@ -2,16 +2,21 @@
  * Open-window pages (epochs in WORKER_SUBMISSION or REPUTER_SUBMISSION, globally or per topic:
  * what workers and dashboards poll) served from memory between transitions, in front of any
  * ReadModel. Such a page changes only when a transition commits, and every transition appends a
- * log record whose insert NOTIFYs epoch_windows_transitions on commit. The composition root calls
- * `invalidate()` on each notification and after each commit of its own, and `setListening()` as
- * the LISTEN connection comes and goes: nothing is cached while no one would hear of a change.
+ * log record whose insert NOTIFYs epoch_windows_transitions on commit, naming the topics and the
+ * states it touched (src/pubsub/commit-notice.ts). The composition root calls `invalidate(notice)`
+ * on each notification and after each commit of its own, and `setListening()` as the LISTEN
+ * connection comes and goes: nothing is cached while no one would hear of a change.
  *
- * So a page is never older than the last commit this instance has heard of; a commit made by
+ * A notice drops only the pages it can affect: a topic's page of a state when it names that topic
+ * (or "any") and that state, a global page of a state when it names the state. So a page is never
+ * older than the last commit this instance has heard of that could change it; a commit made by
  * another process shows once its notification arrives (about a millisecond). An entry also expires
  * after `ttlMs`, bounding staleness if the LISTEN connection dies without an error before its ping
  * notices. Concurrent misses of one page share one query; a failed query is not kept.
  */
-import { EpochState } from "../domain/index.js";
+import type { EpochState } from "../domain/index.js";
+import { ANY_CHANGE, type CommitNotice } from "./commit-notice.js";
+import { WINDOW_STATES, WindowScopeIndex, type WindowScope } from "./window-scopes.js";
 import type { EpochPage, LogFilter, LogPage, ReadModel, SortedEpochPage } from "./read-model.js";
 import type { EpochFilter, EpochKey, EpochRecord, TopicRecord, TransitionLogRecord } from "./records.js";
 
@@ -21,28 +26,30 @@ export interface OpenWindowCacheOptions {
   /** Epoch rows kept over all entries; the oldest entries go first beyond it. */
   readonly maxRows?: number;
   readonly now?: () => number;
+  /** Told of every cacheable read while listening: served from memory (hit) or loaded (miss). */
+  readonly onRead?: (hit: boolean) => void;
 }
 
 interface Entry {
   readonly expiresAt: number;
   readonly value: Promise<unknown>;
+  readonly scope: WindowScope;
   rows: number;
 }
 
-const WINDOW_STATES: ReadonlySet<EpochState> = new Set([EpochState.WORKER_SUBMISSION, EpochState.REPUTER_SUBMISSION]);
-
-/** A key for open-window filters (exactly one submission state, at most one topic), null for anything else. */
-function windowKey(filter: EpochFilter): string | null {
+/** The scope of open-window filters (exactly one submission state, at most one topic), null for anything else. */
+function windowScope(filter: EpochFilter): WindowScope | null {
   const { topicId, states: given, ...rest } = filter;
   // topicIds and time ranges are dashboard queries: not cached.
   if (Object.values(rest).some((v) => v !== undefined)) return null;
   const states = given && [...new Set(given)];
-  if (states?.length !== 1 || !WINDOW_STATES.has(states[0]!)) return null;
-  return `${topicId ?? "*"}|${states[0]}`;
+  if (states?.length !== 1 || !WINDOW_STATES.includes(states[0]!)) return null;
+  return { state: states[0]!, topic: topicId === undefined ? "*" : String(topicId) };
 }
 
 export class OpenWindowCache implements ReadModel {
   private readonly entries = new Map<string, Entry>();
+  private readonly scopes = new WindowScopeIndex();
   private rows = 0;
   private listening = false;
   private readonly maxRows: number;
@@ -56,10 +63,18 @@ export class OpenWindowCache implements ReadModel {
     this.now = options.now ?? Date.now;
   }
 
-  /** A transition committed somewhere: every cached page may be stale. */
-  invalidate(): void {
-    this.entries.clear();
-    this.rows = 0;
+  /** A transition committed somewhere: drop the pages it can have changed (all of them without a notice). */
+  invalidate(notice: CommitNotice = ANY_CHANGE): void {
+    if (notice.topics === "any" && notice.states === "any") {
+      this.entries.clear();
+      this.scopes.clear();
+      this.rows = 0;
+      return;
+    }
+    for (const key of this.scopes.affected(notice)) {
+      const entry = this.entries.get(key);
+      if (entry) this.remove(key, entry);
+    }
   }
 
   /** Whether commits are being heard; while not, every read goes to the inner model. */
@@ -69,27 +84,33 @@ export class OpenWindowCache implements ReadModel {
   }
 
   listEpochs(filter: EpochFilter, page: SortedEpochPage): Promise<EpochRecord[]> {
-    const key = windowKey(filter);
-    if (key === null) return this.inner.listEpochs(filter, page);
+    const scope = windowScope(filter);
+    if (scope === null) return this.inner.listEpochs(filter, page);
     const after = page.after ? `${page.after.startAt},${page.after.topicId},${page.after.nonce}` : "";
-    return this.cached(`list|${key}|${page.sort ?? "NEWEST_FIRST"}|${after}|${page.limit}`, () => this.inner.listEpochs(filter, page), (rows) => rows.length);
+    const key = `list|${scope.topic}|${scope.state}|${page.sort ?? "NEWEST_FIRST"}|${after}|${page.limit}`;
+    return this.cached(key, scope, () => this.inner.listEpochs(filter, page), (rows) => rows.length);
   }
 
   countEpochs(filter: EpochFilter): Promise<number> {
-    const key = windowKey(filter);
-    if (key === null) return this.inner.countEpochs(filter);
-    return this.cached(`count|${key}`, () => this.inner.countEpochs(filter), () => 1);
+    const scope = windowScope(filter);
+    if (scope === null) return this.inner.countEpochs(filter);
+    return this.cached(`count|${scope.topic}|${scope.state}`, scope, () => this.inner.countEpochs(filter), () => 1);
   }
 
-  private cached<T>(key: string, load: () => Promise<T>, size: (value: T) => number): Promise<T> {
+  private cached<T>(key: string, scope: WindowScope, load: () => Promise<T>, size: (value: T) => number): Promise<T> {
     if (!this.listening) return load();
     const now = this.now();
     const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.value as Promise<T>;
+    if (hit && hit.expiresAt > now) {
+      this.options.onRead?.(true);
+      return hit.value as Promise<T>;
+    }
+    this.options.onRead?.(false);
     if (hit) this.remove(key, hit);
     const value = load();
-    const entry: Entry = { expiresAt: now + this.options.ttlMs, value, rows: 0 };
+    const entry: Entry = { expiresAt: now + this.options.ttlMs, value, scope, rows: 0 };
     this.entries.set(key, entry);
+    this.scopes.add(key, scope);
     value.then(
       (v) => {
         // Invalidated (or replaced) while loading: the answer is returned, not kept.
@@ -111,6 +132,7 @@ export class OpenWindowCache implements ReadModel {
   private remove(key: string, entry: Entry): void {
     this.entries.delete(key);
     this.rows -= entry.rows;
+    this.scopes.delete(key, entry.scope);
   }
 
   // Everything else reads through.

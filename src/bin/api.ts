@@ -14,9 +14,11 @@ import { createDatabaseClient } from "../db/prisma-client.js";
 import { PrismaReadModel } from "../db/read-model.js";
 import { migrationsCheck } from "../db/readiness-checks.js";
 import { PrismaSettledLogReader } from "../db/settled-log-reader.js";
+import { ResponseCache } from "../graphql/response-cache.js";
 import { createApiServer } from "../graphql/server.js";
 import type { ReadinessCheck } from "../observability/health.js";
 import { createLogger } from "../observability/logger.js";
+import { ANY_CHANGE, noticeOfRecords } from "../app/commit-notice.js";
 import { startLiveTransitions } from "../pubsub/live-transitions.js";
 import { liveEvents } from "../pubsub/transition-events.js";
 import { workerCheck } from "../worker/readiness.js";
@@ -78,8 +80,13 @@ stopEmbedded = () => database.stop();
 if (database.appliedMigrations.length) log.info({ migrations: database.appliedMigrations }, "applied migrations");
 const { prisma, pool } = createDatabaseClient(database.url, { max: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
 const storeReads = new PrismaReadModel(prisma, pool);
-const openWindowCache = config.OPEN_WINDOW_CACHE_TTL_MS > 0 ? new OpenWindowCache(storeReads, { ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS }) : null;
+// Counted once the metrics exist (they need the feed, which needs the cache's observer).
+let countPageRead = (_hit: boolean): void => {};
+const openWindowCache =
+  config.OPEN_WINDOW_CACHE_TTL_MS > 0 ? new OpenWindowCache(storeReads, { ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS, onRead: (hit) => countPageRead(hit) }) : null;
 const readModel = openWindowCache ?? storeReads;
+const responseCache =
+  openWindowCache && config.RESPONSE_CACHE_ENTRIES > 0 ? new ResponseCache({ ttlMs: config.OPEN_WINDOW_CACHE_TTL_MS, maxEntries: config.RESPONSE_CACHE_ENTRIES }) : null;
 
 const live = await startLiveTransitions(database.url, new PrismaSettledLogReader(prisma), {
   pollIntervalMs: config.FEED_POLL_INTERVAL_MS,
@@ -87,10 +94,22 @@ const live = await startLiveTransitions(database.url, new PrismaSettledLogReader
   bufferBytes: config.SUBSCRIPTION_BUFFER_BYTES,
   onError: (err) => log.error({ err }, "transition feed read failed; retrying on the next wake-up"),
   log: (msg) => log.warn(msg),
-  observer: openWindowCache ? { onNotice: () => openWindowCache.invalidate(), onListening: (up) => openWindowCache.setListening(up) } : undefined,
+  observer: openWindowCache
+    ? {
+        onNotice: (notice) => {
+          openWindowCache.invalidate(notice);
+          responseCache?.invalidate(notice);
+        },
+        onListening: (up) => {
+          openWindowCache.setListening(up);
+          responseCache?.setListening(up);
+        },
+      }
+    : undefined,
 });
 
 const metrics = createProcessMetrics(prisma, { feed: live.feed, pool, dbRefreshMs: config.METRICS_DB_REFRESH_MS });
+countPageRead = (hit) => metrics.cacheReads.inc({ cache: "page", result: hit ? "hit" : "miss" });
 const countTransitions = transitionMetrics(metrics);
 // Our own commits drop cached pages before the mutation answers, without waiting for the notice.
 const lifecycle = createLifecycle({
@@ -98,7 +117,9 @@ const lifecycle = createLifecycle({
   pool,
   config,
   onCommitted: (records) => {
-    openWindowCache?.invalidate();
+    const notice = records.length ? noticeOfRecords(records) : ANY_CHANGE;
+    openWindowCache?.invalidate(notice);
+    responseCache?.invalidate(notice);
     countTransitions(records);
   },
   onMissedStarts: (n) => metrics.missedStarts.inc(n),
@@ -132,6 +153,7 @@ const api = await createApiServer({
     backpressure: { connectionBytes: config.WS_CONNECTION_BUFFER_BYTES, stallBytes: config.WS_STALL_BYTES, stallMs: config.WS_STALL_MS },
   },
   logger: log,
+  responseCache,
 });
 const { url } = await api.start(config.PORT, config.HOST);
 log.info(

@@ -46,9 +46,12 @@ const schema = z.object({
   FEED_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /**
    * Open-window pages are served from memory for at most this long (ms), and dropped at once when
-   * any transition commits (LISTEN/NOTIFY, src/app/open-window-cache.ts); 0 turns the cache off.
+   * a transition that can change them commits (LISTEN/NOTIFY, src/app/open-window-cache.ts); 0
+   * turns the cache (and the response cache) off.
    */
   OPEN_WINDOW_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Whole responses of open-window queries kept (src/graphql/response-cache.ts), same TTL and invalidation; 0 turns it off. */
+  RESPONSE_CACHE_ENTRIES: z.coerce.number().int().min(0).max(100_000).default(1000),
   // --- Metrics (issue 13: cheap, protectable /metrics; docs/operations.md).
   /** Database-derived gauges (COUNT queries) are read at most once per this many ms, whatever the scrape rate. */
   METRICS_DB_REFRESH_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),

@@ -29,6 +29,8 @@ import { noStorePlugins } from "./no-store-plugin.js";
 import { operationGuardPlugin } from "./operation-guard-plugin.js";
 import { playgroundHandler, servePlaygroundAssets } from "./playground.js";
 import { queryLimitRules } from "./query-limits.js";
+import type { ResponseCache } from "./response-cache.js";
+import { responseCachePlugin } from "./response-cache-plugin.js";
 import { requestLogMiddleware, requestLogPlugin } from "./request-log.js";
 import { RequestGuard } from "./request-guard.js";
 import { jsonNumberReviver } from "./scalars/float-input.js";
@@ -69,6 +71,8 @@ export interface ApiServerOptions {
   };
   /** Auth, query limits, rate limit, body size, introspection, playground; open when omitted. */
   readonly security?: Partial<ApiSecurity>;
+  /** Whole responses of open-window queries, invalidated by commit notices (its owner wires them). */
+  readonly responseCache?: ResponseCache | null;
 }
 
 export interface ApiServer {
@@ -124,6 +128,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         },
       },
       operationGuardPlugin(guard, security.limits),
+      ...(opts.responseCache ? [responseCachePlugin(opts.responseCache, opts.metrics && ((hit) => opts.metrics!.cacheReads.inc({ cache: "response", result: hit ? "hit" : "miss" })))] : []),
       requestLogPlugin<ApiContext>(),
       ...(opts.metrics ? [metricsPlugin<ApiContext>(opts.metrics)] : []),
     ],

@@ -20,6 +20,7 @@ export const METRIC_NAMES = {
   poolConnections: "epoch_windows_db_pool_connections",
   missedStarts: "epoch_windows_missed_starts_total",
   dbRefreshes: "epoch_windows_metrics_db_refreshes_total",
+  cacheReads: "epoch_windows_read_cache_total",
 } as const;
 
 export type GaugeSample = { labels?: Record<string, string>; value: number };
@@ -33,6 +34,8 @@ export class Metrics {
   readonly missedStarts: Counter;
   /** Refreshes of the database-derived gauges (one set of COUNT queries each). */
   readonly dbRefreshes: Counter;
+  /** Cacheable reads by cache ("page": open-window pages; "response": whole responses) and result (hit, miss). */
+  readonly cacheReads: Counter<"cache" | "result">;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -71,6 +74,12 @@ export class Metrics {
     this.dbRefreshes = new Counter({
       name: METRIC_NAMES.dbRefreshes,
       help: "Reads of the database-derived gauges (one set of COUNT queries each; at most one per METRICS_DB_REFRESH_MS)",
+      registers: [this.registry],
+    });
+    this.cacheReads = new Counter({
+      name: METRIC_NAMES.cacheReads,
+      help: "Cacheable reads while commit notices are heard, by cache (page, response) and result (hit, miss)",
+      labelNames: ["cache", "result"],
       registers: [this.registry],
     });
   }

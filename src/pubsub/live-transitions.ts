@@ -1,5 +1,6 @@
 /** One instance's live stream: the feed, woken by LISTEN and re-synced after every reconnection. */
 import type { SettledLogReader } from "../app/settled-log-reader.js";
+import { parseCommitNotice, type CommitNotice } from "../app/commit-notice.js";
 import { PgListener } from "./pg-listener.js";
 import { TransitionFeed, type FeedOptions } from "./transition-feed.js";
 
@@ -10,9 +11,9 @@ export interface LiveTransitions {
   stop(): Promise<void>;
 }
 
-/** Told of every commit notice and of the LISTEN connection's state (e.g. to drop cached reads). */
+/** Told of every commit notice (what it says changed) and of the LISTEN connection's state (e.g. to drop cached reads). */
 export interface CommitNoticeObserver {
-  onNotice(): void;
+  onNotice(notice: CommitNotice): void;
   onListening(up: boolean): void;
 }
 
@@ -24,8 +25,8 @@ export async function startLiveTransitions(
   const feed = new TransitionFeed(reader, options);
   await feed.start();
   const listener = new PgListener(url, TRANSITIONS_CHANNEL, {
-    onNotify: () => {
-      options.observer?.onNotice();
+    onNotify: (payload) => {
+      options.observer?.onNotice(parseCommitNotice(payload));
       feed.wake();
     },
     // Whatever committed while the connection was down is read now, from the head.

@@ -7,7 +7,8 @@ import type pg from "pg";
 import { PgSession } from "../platform/pg-session.js";
 
 export interface ListenerEvents {
-  onNotify(): void;
+  /** A notification on the channel, with its payload ("" when it carries none). */
+  onNotify(payload: string): void;
   /** Called after every successful (re)connection, before any further notification. */
   onConnected(): void;
   onDisconnected(error: unknown): void;
@@ -47,8 +48,8 @@ export class PgListener {
     await this.session.start();
   }
 
-  private notified(_msg: pg.Notification): void {
-    this.events.onNotify();
+  private notified(msg: pg.Notification): void {
+    this.events.onNotify(msg.payload ?? "");
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import type { ReadModel } from "../../src/app/read-model.js";
 import type { DbTx } from "../../src/db/prisma-client.js";
 import { PrismaReadModel } from "../../src/db/read-model.js";
 import { createApiServer, type ApiServer } from "../../src/graphql/server.js";
+import type { ResponseCache } from "../../src/graphql/response-cache.js";
 import type { ApiSecurity } from "../../src/graphql/security.js";
 import { liveEvents } from "../../src/pubsub/transition-events.js";
 import type { TransitionFeed } from "../../src/pubsub/transition-feed.js";
@@ -37,6 +38,7 @@ export async function startTestApi(opts: {
   nodeEnv?: "development" | "production" | "test";
   /** Auth, limits, rate limit…; open (no auth, no rate limit) when omitted. */
   security?: Partial<ApiSecurity>;
+  responseCache?: ResponseCache;
 }): Promise<TestApi> {
   const readModel = opts.readModel ?? new PrismaReadModel(opts.db!.prisma, opts.db!.pool);
   const hidden: unknown[] = [];
@@ -47,6 +49,7 @@ export async function startTestApi(opts: {
     events: opts.feed ? liveEvents(opts.feed) : null,
     subscriptionLimits: opts.subscriptionLimits,
     security: opts.security,
+    responseCache: opts.responseCache,
     logError: (e) => hidden.push(e),
   });
   const { port } = await server.start(0, "127.0.0.1");

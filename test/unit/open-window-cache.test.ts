@@ -4,8 +4,13 @@ import { OpenWindowCache } from "../../src/app/open-window-cache.js";
 import type { ReadModel } from "../../src/app/read-model.js";
 import type { EpochFilter, EpochRecord } from "../../src/app/records.js";
 import { EpochState } from "../../src/domain/index.js";
+import type { CommitNotice } from "../../src/app/commit-notice.js";
 
-const { WORKER_SUBMISSION, REPUTER_SUBMISSION, COMPLETED } = EpochState;
+const { INIT, WORKER_SUBMISSION, WAITING_GROUND_TRUTH, REPUTER_SUBMISSION, PENDING_COMPLETION, COMPLETED, CANCELLED } = EpochState;
+
+function notice(topics: bigint[] | "any", states: EpochState[] | "any"): CommitNotice {
+  return { topics: topics === "any" ? "any" : new Set(topics), states: states === "any" ? "any" : new Set(states) };
+}
 
 function epoch(nonce: bigint, state = WORKER_SUBMISSION): EpochRecord {
   const t = Date.UTC(2026, 10, 25);
@@ -171,5 +176,92 @@ describe("open-window cache", () => {
     assert.equal(state.lists, 3);
     await cache.listEpochs({ ...open, topicId: 1n }, page);
     assert.equal(state.lists, 4);
+  });
+
+  describe("drops only the pages a notice can affect", () => {
+    // Pages: topic 1 and 2 and global, worker and reputer, plus a count of each.
+    const filters = [1n, 2n, undefined].flatMap((topicId) => [WORKER_SUBMISSION, REPUTER_SUBMISSION].map((s) => ({ topicId, states: [s] })));
+    async function readAll(cache: OpenWindowCache): Promise<void> {
+      for (const f of filters) {
+        await cache.listEpochs(f, page);
+        await cache.countEpochs(f);
+      }
+    }
+    /** Which pages each notice drops, as "topic|state" of the list pages read again. */
+    async function dropped(n: CommitNotice | undefined): Promise<string[]> {
+      const seen: string[] = [];
+      const model = {
+        async listEpochs(f: { topicId?: bigint; states: EpochState[] }) {
+          seen.push(`${f.topicId ?? "*"}|${EpochState[f.states[0]!]}`);
+          return [];
+        },
+        async countEpochs() {
+          return 0;
+        },
+      } as unknown as ReadModel;
+      const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+      cache.setListening(true);
+      await readAll(cache);
+      seen.length = 0;
+      cache.invalidate(n);
+      await readAll(cache);
+      return seen.sort();
+    }
+
+    it("a start on topic 1 (INIT → worker): topic 1's and the global worker pages", async () => {
+      assert.deepEqual(await dropped(notice([1n], [INIT, WORKER_SUBMISSION])), ["*|WORKER_SUBMISSION", "1|WORKER_SUBMISSION"]);
+    });
+    it("a reputer window closing on topic 2: topic 2's and the global reputer pages", async () => {
+      assert.deepEqual(await dropped(notice([2n], [REPUTER_SUBMISSION, PENDING_COMPLETION])), ["*|REPUTER_SUBMISSION", "2|REPUTER_SUBMISSION"]);
+    });
+    it("changes outside the submission states: nothing", async () => {
+      assert.deepEqual(await dropped(notice([1n, 2n], [WAITING_GROUND_TRUTH, PENDING_COMPLETION, COMPLETED, CANCELLED])), []);
+    });
+    it("a batch over topics 1 and 3 touching both windows: those topics' pages and the global ones", async () => {
+      assert.deepEqual(await dropped(notice([1n, 3n], [WORKER_SUBMISSION, WAITING_GROUND_TRUTH, REPUTER_SUBMISSION])), [
+        "*|REPUTER_SUBMISSION", "*|WORKER_SUBMISSION", "1|REPUTER_SUBMISSION", "1|WORKER_SUBMISSION",
+      ]);
+    });
+    it("any topic, worker states: every worker page", async () => {
+      assert.deepEqual(await dropped(notice("any", [INIT, WORKER_SUBMISSION])), ["*|WORKER_SUBMISSION", "1|WORKER_SUBMISSION", "2|WORKER_SUBMISSION"]);
+    });
+    it("a notice that says nothing (legacy payload), or none: everything", async () => {
+      const all = ["*|REPUTER_SUBMISSION", "*|WORKER_SUBMISSION", "1|REPUTER_SUBMISSION", "1|WORKER_SUBMISSION", "2|REPUTER_SUBMISSION", "2|WORKER_SUBMISSION"];
+      assert.deepEqual(await dropped(notice("any", "any")), all);
+      assert.deepEqual(await dropped(undefined), all);
+    });
+    it("a notice naming many topics, few of them cached", async () => {
+      const many = Array.from({ length: 500 }, (_, i) => BigInt(i + 2));
+      assert.deepEqual(await dropped(notice(many, [WORKER_SUBMISSION])), ["*|WORKER_SUBMISSION", "2|WORKER_SUBMISSION"]);
+    });
+  });
+
+  it("does not keep an answer a notice about its page overtook, keeps one about another topic", async () => {
+    const { state, model } = fakeReads();
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000 });
+    cache.setListening(true);
+    let release!: () => void;
+    state.gate = new Promise((r) => (release = r));
+    const a = cache.listEpochs({ ...open, topicId: 1n }, page);
+    const b = cache.listEpochs({ ...open, topicId: 2n }, page);
+    cache.invalidate(notice([1n], [WORKER_SUBMISSION, WAITING_GROUND_TRUTH]));
+    release();
+    await Promise.all([a, b]);
+    state.gate = null;
+    await cache.listEpochs({ ...open, topicId: 1n }, page);
+    await cache.listEpochs({ ...open, topicId: 2n }, page);
+    assert.equal(state.lists, 3, "topic 1 read again, topic 2 served from memory");
+  });
+
+  it("reports hits and misses while listening", async () => {
+    const { model } = fakeReads();
+    const reads: boolean[] = [];
+    const cache = new OpenWindowCache(model, { ttlMs: 60_000, onRead: (hit) => reads.push(hit) });
+    await cache.listEpochs(open, page);
+    cache.setListening(true);
+    await cache.listEpochs(open, page);
+    await cache.listEpochs(open, page);
+    await cache.listEpochs({}, page);
+    assert.deepEqual(reads, [false, true]);
   });
 });
