@@ -210,9 +210,13 @@ describe("dashboard (headless Chromium, offline)", { timeout: 900_000 }, () => {
       // 110 cancelled epochs of topic 778, three hours ago: 220 log records, more than one page.
       await store.topics.create(db.prisma, { id: 778n, epochLength: 600, groundTruthLag: 600, workerSubmissionWindow: 300 });
       const start = Date.now() - 3 * 3600_000;
+      // Started and cancelled in one transaction each: the demo's scheduler would otherwise step these
+      // overdue epochs between the two.
       for (let i = 0; i < 110; i++) {
-        const { epoch } = await store.startEpoch(778n, start + i * 10_000, TransitionSource.API);
-        await store.applyTransition({ ...epoch, transition: EpochTransition.CANCEL, source: TransitionSource.API, dueAt: null, reason: "test" });
+        await store.transaction(async (tx) => {
+          const { epoch } = await store.startEpochIn(tx, 778n, start + i * 10_000, TransitionSource.API);
+          await store.applyTransitionIn(tx, { ...epoch, current: epoch, transition: EpochTransition.CANCEL, source: TransitionSource.API, dueAt: null, reason: "test" });
+        });
       }
 
       const o = await open(browser, `${demo.url}/dashboard?ahead=900`, 1400);
