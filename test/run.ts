@@ -57,7 +57,7 @@ await createDatabase(adminUrl, template);
 await prepareDatabase(withDatabase(adminUrl, template));
 
 const code = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=3", ...files], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, TEST_ADMIN_URL: adminUrl, TEST_TEMPLATE_DB: template },

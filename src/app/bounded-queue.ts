@@ -57,6 +57,11 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     return this.ended || this.failure !== null;
   }
 
+  /** The consumer is waiting on an empty queue: it has finished with everything pushed so far. */
+  get parked(): boolean {
+    return this.waiter !== null;
+  }
+
   /** Adds an item (of `bytes`, if known); on overflow ends the consumer's stream and returns false. */
   push(item: T, bytes: number = this.limits.sizeOf?.(item) ?? 0): boolean {
     if (this.closed) return false;

@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { credentialFromConnectionParams } from "../auth/credentials.js";
 import type { Principal } from "../auth/roles.js";
 import type { ApiContext } from "./context.js";
-import { createSharedSubscribe } from "./shared-subscriptions.js";
+import { createSharedSubscribe, type DirectSink } from "./shared-subscriptions.js";
 import { QueryTooComplexError } from "../domain/index.js";
 import { isRequestRejection } from "./errors.js";
 import { ValidatedDocuments } from "./validated-documents.js";
@@ -103,6 +103,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
   // What each connection has not taken yet: a budget per socket, one watcher for all of them.
   const contexts = new WeakMap<WebSocket, WsContext>();
   const budgetByContext = new WeakMap<object, ConnectionBudget>();
+  const sinkByContext = new WeakMap<object, DirectSink>();
   const backpressure = opts.backpressure
     ? applyBackpressure(wss, opts.backpressure, {
         logger: log,
@@ -139,6 +140,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
     bufferLimit: opts.bufferLimit,
     bufferBytes: opts.bufferBytes,
     accountOf: (args) => (typeof args.contextValue === "object" && args.contextValue !== null ? budgetByContext.get(args.contextValue) : undefined),
+    sinkOf: (args) => (typeof args.contextValue === "object" && args.contextValue !== null ? sinkByContext.get(args.contextValue) : undefined),
   });
   const cleanup = useServer(
     {
@@ -215,6 +217,7 @@ export function attachSubscriptionServer(httpServer: http.Server, schema: GraphQ
         const budget = backpressure?.budgetOf(ctx.extra.socket);
         if (budget) budgetByContext.set(contextValue, budget);
         payerByContext.set(contextValue, { client: caller.client, cost });
+        sinkByContext.set(contextValue, directSink(ctx.extra.socket, subscriptionId));
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (ctx, id, payload, errors) => {
@@ -268,6 +271,23 @@ function forgiveSendsAfterClose(socket: WebSocket, onLost: () => void): void {
     });
   };
   Object.assign(socket, { send: patched });
+}
+
+/**
+ * A subscription's `next` messages written straight to its socket (shared executions), the same
+ * bytes graphql-ws would send: declined while the socket is not open or still has unsent bytes, so
+ * a reader that falls behind is served through its bounded queue. The socket's `send` is the
+ * budgeted one (ws-backpressure.ts): every direct write is checked against the connection budget.
+ */
+function directSink(socket: WebSocket, id: string): DirectSink {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    send(resultJson) {
+      if (socket.readyState !== socket.OPEN || socket.bufferedAmount > 0) return false;
+      socket.send(head + resultJson + "}");
+      return true;
+    },
+  };
 }
 
 function checkSubscriptionCost(cost: number, max: number): void {

@@ -432,9 +432,14 @@ describe("scheduler rounds at explicit instants", () => {
         await holder.query("SELECT 1 FROM topic WHERE id = $1 FOR UPDATE", [toStored(topics[1]!.id).toString()]);
         // At +10.5 s: four starts in batches of two (the held topic skipped), then the five activation epochs' worker closes.
         assert.equal(await h.round(T0 + 10_500), 4 + 5);
-        assert.deepEqual(h.batches.map((b) => b.map((r) => [r.transition, r.topicId])), [
+        // Starts and worker closes run side by side: their batches interleave, each kind in due order.
+        const batchesOf = (t: number) => h.batches.filter((b) => b[0]!.transition === t).map((b) => b.map((r) => [r.transition, r.topicId]));
+        assert.equal(h.batches.length, 5);
+        assert.deepEqual(batchesOf(OW), [
           [[OW, topics[0]!.id], [OW, topics[2]!.id]],
           [[OW, topics[3]!.id], [OW, topics[4]!.id]],
+        ]);
+        assert.deepEqual(batchesOf(CW), [
           [[CW, topics[0]!.id], [CW, topics[1]!.id]],
           [[CW, topics[2]!.id], [CW, topics[3]!.id]],
           [[CW, topics[4]!.id]],

@@ -143,4 +143,58 @@ describe("shared subscription executions", async () => {
     assert.equal(held, 0);
     feed.stop();
   });
+
+  it("writes results straight to a parked member's sink, and queues them while the sink declines, in order", async () => {
+    const { feed, append } = memoryFeed();
+    await feed.start();
+    const written: string[] = [];
+    let accepting = true;
+    const sink = { send: (json: string) => accepting && written.push(json) > 0 };
+    const shared = createSharedSubscribe({ bufferLimit: 100, sinkOf: () => sink });
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
+    const member = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
+    const transitionOf = (r: ExecutionResult) => (r.data as any).epochTransitioned.transition as string;
+
+    // Not yet parked (nobody has asked for a result): queued, not written.
+    await append(1n, 0);
+    await until("the result queued", () => (member as unknown as { size: number }).size === 1, 2000);
+    assert.deepEqual(written, []);
+    assert.equal(transitionOf(await next(member)), "OPEN_WORKER_WINDOW");
+    // Parked on an empty queue: written directly, as the JSON of the result, and never queued.
+    const pending = member.next();
+    await append(1n, 1);
+    await until("the direct write", () => written.length === 1, 2000);
+    assert.equal(JSON.parse(written[0]!).data.epochTransitioned.transition, "CLOSE_WORKER_WINDOW");
+    // The sink declines (its socket has unsent bytes): the next results go through the queue, in order.
+    accepting = false;
+    await append(1n, 2);
+    await append(1n, 3);
+    assert.equal(transitionOf((await pending).value), "OPEN_REPUTER_WINDOW");
+    assert.equal(transitionOf(await next(member)), "CLOSE_REPUTER_WINDOW");
+    assert.equal(written.length, 1);
+    await member.return!();
+    assert.equal(shared.groupCount(), 0);
+    feed.stop();
+  });
+
+  it("sends nothing directly to a member whose consumer is busy, so a reader that stops still ends with SUBSCRIBER_TOO_SLOW", async () => {
+    const { feed, append } = memoryFeed();
+    await feed.start();
+    const written: string[] = [];
+    const shared = createSharedSubscribe({ bufferLimit: 2, sinkOf: () => ({ send: (json: string) => written.push(json) > 0 }) });
+    const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
+    const member = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
+    for (let i = 0; i < 4; i++) await append(1n);
+    await until("the overflow", () => (member as unknown as { closed: boolean }).closed, 2000);
+    assert.deepEqual(written, [], "never parked: every result was queued");
+    const results: ExecutionResult[] = [];
+    for (;;) {
+      const r = await member.next();
+      if (r.done) break;
+      results.push(r.value);
+    }
+    assert.equal(results.length, 1);
+    assert.equal(results[0]!.errors?.[0]?.originalError?.constructor.name, "SubscriberTooSlowError");
+    feed.stop();
+  });
 });
