@@ -91,12 +91,31 @@ function shareKey(args: ExecutionArgs): string | null {
 }
 
 /**
- * Where a member's results can be written without graphql-ws: `send` takes the result's JSON and
- * either writes the whole `next` message to the socket at once (true) or declines (false: the
- * socket is not open or has unsent bytes) and the result is queued instead.
+ * One result of a shared execution, serialized once. What a sink derives from it per member kind
+ * (e.g. the framed `next` message for one subscription id) is made once per result via `shared`.
+ */
+export class SerializedResult {
+  private made: Map<string, unknown> | undefined;
+
+  constructor(readonly json: string) {}
+
+  /** `make()`'s value, computed the first time `key` is asked for this result. */
+  shared<T>(key: string, make: () => T): T {
+    this.made ??= new Map();
+    if (this.made.has(key)) return this.made.get(key) as T;
+    const value = make();
+    this.made.set(key, value);
+    return value;
+  }
+}
+
+/**
+ * Where a member's results can be written without graphql-ws: `send` either writes the whole
+ * `next` message to the socket at once (true) or declines (false: the socket is not open or has
+ * unsent bytes) and the result is queued instead.
  */
 export interface DirectSink {
-  send(resultJson: string): boolean;
+  send(result: SerializedResult): boolean;
 }
 
 export interface MemberLimits {
@@ -139,7 +158,7 @@ class Group {
         // Once per result, not per member. Results with errors go through graphql-ws, which formats them.
         const json = JSON.stringify(result);
         const bytes = Buffer.byteLength(json);
-        const direct = result.errors === undefined ? json : null;
+        const direct = result.errors === undefined ? new SerializedResult(json) : null;
         for (const [m, sink] of this.members) {
           if (direct !== null && sink !== undefined && m.parked && sink.send(direct)) continue;
           m.push(result, bytes);

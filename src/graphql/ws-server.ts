@@ -10,6 +10,7 @@
  * or lets its backlog outgrow its budget is closed with 4413 (ws-backpressure.ts).
  */
 import type http from "node:http";
+import type { Socket } from "node:net";
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, subscribe as graphqlSubscribe, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { CloseCode, type Context } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
@@ -29,6 +30,7 @@ import { jsonNumberReviver } from "./scalars/float-input.js";
 import { InvalidInputError } from "../domain/index.js";
 import type { Logger } from "../observability/logger.js";
 import { randomUUID } from "node:crypto";
+import { textFrame } from "./ws-frame.js";
 import { applyBackpressure, type BackpressureLimits, type ConnectionBudget } from "./ws-backpressure.js";
 import { isOriginAllowed } from "./ws-origin.js";
 import { chargedStream, SubscriptionWorkBudget, type WorkBudgetLimits } from "./subscription-work-budget.js";
@@ -275,16 +277,21 @@ function forgiveSendsAfterClose(socket: WebSocket, onLost: () => void): void {
 
 /**
  * A subscription's `next` messages written straight to its socket (shared executions), the same
- * bytes graphql-ws would send: declined while the socket is not open or still has unsent bytes, so
- * a reader that falls behind is served through its bounded queue. The socket's `send` is the
- * budgeted one (ws-backpressure.ts): every direct write is checked against the connection budget.
+ * bytes graphql-ws would send, framed once per result and subscription id (identical subscribers
+ * mostly share an id) and written as one buffer: one `write` per member instead of ws's per-send
+ * framing, string encoding and two-buffer `writev`. Only while the socket is open and nothing is
+ * unsent — neither in ws's sender nor in the socket (`bufferedAmount` 0) — so the frame cannot
+ * overtake or split anything; otherwise declined, and a reader that falls behind is served
+ * through its bounded queue. The raw socket is ws's `_socket` (ws has no public way to send a
+ * pre-framed message); test/e2e/ws-direct-writes.test.ts checks the bytes on the wire.
  */
 function directSink(socket: WebSocket, id: string): DirectSink {
   const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
   return {
-    send(resultJson) {
-      if (socket.readyState !== socket.OPEN || socket.bufferedAmount > 0) return false;
-      socket.send(head + resultJson + "}");
+    send(result) {
+      if (!raw || socket.readyState !== socket.OPEN || socket.bufferedAmount > 0) return false;
+      raw.write(result.shared(id, () => textFrame(head + result.json + "}")));
       return true;
     },
   };

@@ -5,7 +5,7 @@ import { parse, type ExecutionResult } from "graphql";
 import type { TransitionLogRecord } from "../../src/app/records.js";
 import { createContext } from "../../src/graphql/context.js";
 import { buildApiSchema } from "../../src/graphql/schema.js";
-import { createSharedSubscribe } from "../../src/graphql/shared-subscriptions.js";
+import { createSharedSubscribe, type SerializedResult } from "../../src/graphql/shared-subscriptions.js";
 import { liveEvents } from "../../src/pubsub/transition-events.js";
 import { TransitionFeed } from "../../src/pubsub/transition-feed.js";
 import { until } from "../helpers/until.js";
@@ -149,7 +149,7 @@ describe("shared subscription executions", async () => {
     await feed.start();
     const written: string[] = [];
     let accepting = true;
-    const sink = { send: (json: string) => accepting && written.push(json) > 0 };
+    const sink = { send: (r: SerializedResult) => accepting && written.push(r.json) > 0 };
     const shared = createSharedSubscribe({ bufferLimit: 100, sinkOf: () => sink });
     const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const member = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
@@ -181,7 +181,7 @@ describe("shared subscription executions", async () => {
     const { feed, append } = memoryFeed();
     await feed.start();
     const written: string[] = [];
-    const shared = createSharedSubscribe({ bufferLimit: 2, sinkOf: () => ({ send: (json: string) => written.push(json) > 0 }) });
+    const shared = createSharedSubscribe({ bufferLimit: 2, sinkOf: () => ({ send: (r: SerializedResult) => written.push(r.json) > 0 }) });
     const ctx = () => createContext({} as ReadModel, null, liveEvents(feed));
     const member = (await shared.subscribe({ schema, document: doc, variableValues: {}, contextValue: ctx() })) as AsyncIterator<ExecutionResult>;
     for (let i = 0; i < 4; i++) await append(1n);
