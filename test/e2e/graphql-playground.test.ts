@@ -15,7 +15,7 @@ import { seedEpochs, type Seeded } from "../helpers/seed-epochs.js";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../artifacts");
 
-describe("playground (headless Chromium, offline)", { timeout: 120_000 }, () => {
+describe("playground (headless Chromium, offline)", { timeout: 240_000 }, () => {
   let db: TestDatabase;
   let api: TestApi;
   let seed: Seeded;
@@ -62,9 +62,11 @@ describe("playground (headless Chromium, offline)", { timeout: 120_000 }, () => 
       if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) failed.push(`${r.status()} ${r.url()}`);
     });
     try {
-      await page.goto(`${api.url}/`, { waitUntil: "networkidle" });
+      // "load", not "networkidle": the editor's bundle is large, and on a busy 2-core host (three test
+      // files at a time, one of them another browser) an idle network can take longer than it should.
+      await page.goto(`${api.url}/`, { waitUntil: "load", timeout: 90_000 });
       assert.equal(await page.title(), "epoch-windows GraphQL playground");
-      await page.waitForSelector(".graphiql-query-editor .monaco-editor", { timeout: 30_000 });
+      await page.waitForSelector(".graphiql-query-editor .monaco-editor", { timeout: 60_000 });
 
       // Several operations are preloaded: the run button asks which one.
       await page.click(".graphiql-execute-button");
