@@ -11,6 +11,7 @@ import { PrismaClient } from "../../src/generated/prisma/client.js";
 import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { T0, seedEpochs } from "../helpers/seed-epochs.js";
+import { untilLogSettled } from "../helpers/settled-log.js";
 
 describe("GraphQL batching (e2e, statements counted at the pg driver)", () => {
   let db: TestDatabase;
@@ -24,6 +25,7 @@ describe("GraphQL batching (e2e, statements counted at the pg driver)", () => {
     await seedEpochs(db.prisma);
     const store = new LifecycleStore(db.prisma);
     for (let i = 0; i < 30; i++) await store.startEpoch([1n, 2n, 3n][i % 3]!, T0 + 3_600_000 + i * 1000, TransitionSource.SCHEDULER);
+    await untilLogSettled(db.prisma);
     // Every statement any pooled connection runs passes through its client's `query`.
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     pool.on("connect", (client) => {

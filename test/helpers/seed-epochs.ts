@@ -8,7 +8,7 @@ import { LifecycleStore } from "../../src/db/lifecycle-store.js";
 import type { Db } from "../../src/db/prisma-client.js";
 import { toStored } from "../../src/db/uint64-column.js";
 import { EpochState, EpochTransition, TransitionSource, UINT64_MAX, computeWindows } from "../../src/domain/index.js";
-import { until } from "./until.js";
+import { untilLogSettled } from "./settled-log.js";
 
 export const SETTINGS = { epochLength: 60, groundTruthLag: 90, workerSubmissionWindow: 10 };
 export const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -60,13 +60,7 @@ export async function seedEpochs(prisma: Db, opts: { topicIds?: bigint[] } = {})
   }
   const empty = (await store.topics.create(prisma, { id: 4n, ...SETTINGS }))!;
   topics.push(empty);
-  // The API lists the log up to its settled horizon: below every transaction still running on the
-  // server, other test files' included. Seeded means listed.
-  await until("the seeded log settled", async () => {
-    const [row] = await prisma.$queryRaw<{ settled: boolean }[]>`
-      SELECT coalesce(max(txid) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint, true) AS settled FROM transition_record`;
-    return row!.settled;
-  });
+  await untilLogSettled(prisma); // seeded means listed
   return { topics, epochs, emptyTopicId: empty.id };
 }
 
