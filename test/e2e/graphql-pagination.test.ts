@@ -6,6 +6,7 @@ import { EpochState, EpochTransition, TransitionSource } from "../../src/domain/
 import { transitionCursor } from "../../src/graphql/cursors.js";
 import { startTestApi, type TestApi } from "../helpers/api-server.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { untilLogSettled } from "../helpers/settled-log.js";
 import { T0, epochId, newestFirst, seedEpochs, type Seeded } from "../helpers/seed-epochs.js";
 import { until } from "../helpers/until.js";
 
@@ -136,6 +137,7 @@ describe("GraphQL pagination (e2e)", () => {
 
   it("visits every log record once while transitions are committed, even out of txid order", async () => {
     const LOG = `query($after: String, $first: Int) { transitions(first: $first, after: $after) { edges { cursor node { cursor } } pageInfo { hasNextPage endCursor } } }`;
+    await untilLogSettled(db.prisma); // the earlier tests' starts, all listed before `initial` is read
     const initial = await pageAll<{ cursor: string }>(LOG, (d) => d.transitions, { first: 500 });
 
     // A transaction takes its txid, then commits only after a later one did.
