@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../src/db/embedded-postgres.js";
+import { listensOn, portTaken } from "./listening-socket.js";
 
 export interface BenchServer {
   readonly name: string;
@@ -27,8 +28,7 @@ const nodeFlags = (name: string) => (process.env[name] ?? "").split(" ").filter(
 
 /** `env` overrides the API's configuration (e.g. OPEN_WINDOW_CACHE_TTL_MS=0). */
 export async function startOurApi(databaseUrl: string, name = "ours", env: Record<string, string> = {}): Promise<BenchServer> {
-  const port = await freePort();
-  const child = spawnNode([...nodeFlags("BENCH_API_NODE_FLAGS"), "--import", "tsx", path.join(root, "src/bin/api.ts")], {
+  return onFreePort(name, (port) => spawnNode([...nodeFlags("BENCH_API_NODE_FLAGS"), "--import", "tsx", path.join(root, "src/bin/api.ts")], {
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     HOST: "127.0.0.1",
@@ -40,45 +40,39 @@ export async function startOurApi(databaseUrl: string, name = "ours", env: Recor
     RATE_LIMIT_BURST: "0",
     RATE_LIMIT_PER_SECOND: "0",
     ...env,
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  return ready(name, child, origin, () => fetch(`${origin}/readyz`).then((r) => r.ok));
+  }), (origin) => fetch(`${origin}/readyz`).then((r) => r.ok));
 }
 
 /** A scheduler worker (`npm run worker`), its readiness on a free ops port. */
 export async function startWorker(databaseUrl: string): Promise<BenchServer> {
-  const port = await freePort();
-  const child = spawnNode(["--import", "tsx", path.join(root, "src/bin/worker.ts")], {
+  return onFreePort("worker", (port) => spawnNode(["--import", "tsx", path.join(root, "src/bin/worker.ts")], {
     DATABASE_URL: databaseUrl,
     WORKER_PORT: String(port),
     HOST: "127.0.0.1",
     NODE_ENV: "production",
     AUTH_DISABLED: "true",
     LOG_LEVEL: "warn",
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  return ready("worker", child, origin, () => fetch(`${origin}/readyz`).then((r) => r.ok));
+  }), (origin) => fetch(`${origin}/readyz`).then((r) => r.ok));
 }
 
 export async function startPostGraphile(databaseUrl: string): Promise<BenchServer> {
-  const port = await freePort();
   const cli = path.join(path.dirname(require.resolve("postgraphile/package.json")), "cli.js");
   const shim = path.join(import.meta.dirname, "postgraphile-single-graphql.cjs");
-  const child = spawnNode([...nodeFlags("BENCH_POSTGRAPHILE_NODE_FLAGS"), "--require", shim, cli,
-    "-c", databaseUrl, "--schema", "public", "--host", "127.0.0.1", "--port", String(port),
-    "--dynamic-json", "--disable-query-log", "--max-pool-size", "10"], {});
-  const origin = `http://127.0.0.1:${port}`;
-  const probe = () =>
+  const spawn = (port: number) =>
+    spawnNode([...nodeFlags("BENCH_POSTGRAPHILE_NODE_FLAGS"), "--require", shim, cli,
+      "-c", databaseUrl, "--schema", "public", "--host", "127.0.0.1", "--port", String(port),
+      "--dynamic-json", "--disable-query-log", "--max-pool-size", "10"], {});
+  const probe = (origin: string) =>
     fetch(`${origin}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' }).then((r) => r.ok);
-  return ready("PostGraphile", child, origin, probe);
+  return onFreePort("PostGraphile", spawn, probe);
 }
 
 export async function startRawSqlServer(databaseUrl: string): Promise<BenchServer> {
-  const port = await freePort();
-  const child = spawnNode(["--import", "tsx", path.join(import.meta.dirname, "raw-sql-server.ts")], { DATABASE_URL: databaseUrl, PORT: String(port) });
-  const origin = `http://127.0.0.1:${port}`;
-  const probe = () => fetch(`${origin}/open-worker-windows`, { method: "POST", body: "{}" }).then((r) => r.ok);
-  return ready("raw pg", child, origin, probe);
+  return onFreePort(
+    "raw pg",
+    (port) => spawnNode(["--import", "tsx", path.join(import.meta.dirname, "raw-sql-server.ts")], { DATABASE_URL: databaseUrl, PORT: String(port) }),
+    (origin) => fetch(`${origin}/open-worker-windows`, { method: "POST", body: "{}" }).then((r) => r.ok),
+  );
 }
 
 /** BENCH_SERVER_LOGS=1 shows the servers' stdout (our processes log there) on this one's stderr. */
@@ -87,7 +81,25 @@ function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", stdout, "inherit"] });
 }
 
-async function ready(name: string, child: ChildProcess, origin: string, probe: () => Promise<boolean>): Promise<BenchServer> {
+/**
+ * Spawns a server on a free port and waits until it answers `probe` while holding that port
+ * itself (bench/listening-socket.ts): another process may take the port between freePort() and
+ * the child's bind, and would then answer the probe. A child that loses that race is started
+ * again on another port (twice at most).
+ */
+async function onFreePort(name: string, spawn: (port: number) => ChildProcess, probe: (origin: string) => Promise<boolean>): Promise<BenchServer> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(port);
+    const origin = `http://127.0.0.1:${port}`;
+    const server = await ready(name, child, port, () => probe(origin));
+    if (server) return { name, origin, ...server };
+    if (attempt >= 3) throw new Error(`${name}: another process took its port, three times`);
+  }
+}
+
+/** The child's pid and stop(), once it is ready; null when it exited because another process holds its port. */
+async function ready(name: string, child: ChildProcess, port: number, probe: () => Promise<boolean>): Promise<{ pid: number; stop(): Promise<void> } | null> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -96,13 +108,16 @@ async function ready(name: string, child: ChildProcess, origin: string, probe: (
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before it was ready`);
-    if (await probe().catch(() => false)) break;
+    if (child.exitCode !== null) {
+      if (portTaken(port)) return null;
+      throw new Error(`${name} exited (${child.exitCode}) before it was ready`);
+    }
+    if (listensOn(child.pid!, port) && (await probe().catch(() => false))) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${name} not ready after 60 s`);
     }
     await sleep(100);
   }
-  return { name, origin, pid: child.pid!, stop };
+  return { pid: child.pid!, stop };
 }

@@ -2,6 +2,7 @@
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { freePort } from "../../src/db/embedded-postgres.js";
+import { listensOn, portTaken } from "../../bench/listening-socket.js";
 import { spawnTsx } from "./child-process.js";
 
 export interface ApiProcess {
@@ -16,23 +17,33 @@ export const TEST_CURSOR_SECRET = "test-cursor-secret-shared-by-api-processes";
 const entry = path.resolve(import.meta.dirname, "../../src/bin/api.ts");
 
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, opts: { stderr?: "inherit" | "pipe" } = {}): Promise<ApiProcess> {
-  const port = await freePort();
   // Production refuses to start without credentials: tests that give none turn auth off explicitly.
   const credentials = Boolean(env.API_KEYS || env.JWT_SECRET || env.JWT_PUBLIC_KEY);
-  const { child, signal } = spawnTsx(entry, {
-    DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn",
-    // One key for every API process of a test: cursors from one instance work on another.
-    CURSOR_SECRET: TEST_CURSOR_SECRET, ...(credentials ? {} : { AUTH_DISABLED: "true" }), ...env,
-  }, opts);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`API process exited (${child.exitCode}) before it was ready`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error("API process not ready after 30 s");
-    await new Promise((r) => setTimeout(r, 100));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const { child, signal } = spawnTsx(entry, {
+      DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", RUN_WORKER: "false", NODE_ENV: "production", LOG_LEVEL: "warn",
+      // One key for every API process of a test: cursors from one instance work on another.
+      CURSOR_SECRET: TEST_CURSOR_SECRET, ...(credentials ? {} : { AUTH_DISABLED: "true" }), ...env,
+    }, opts);
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) {
+        // Another process took the port between freePort() and the bind (bench/listening-socket.ts): try another.
+        if (portTaken(port) && attempt < 3) break;
+        throw new Error(`API process exited (${child.exitCode}) before it was ready`);
+      }
+      // Ready means this child answers, not whoever else may listen on the port.
+      const ok = listensOn(child.pid!, port) && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
+      if (ok) return api(child, url, signal);
+      if (Date.now() > deadline) throw new Error("API process not ready after 30 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
+}
+
+function api(child: ChildProcess, url: string, signal: (sig: NodeJS.Signals) => Promise<void>): ApiProcess {
   return {
     child,
     url,
