@@ -46,6 +46,8 @@ describe("input limits (hostile)", () => {
     const { startEpoch } = await api.gql(`mutation($t: Uint64!) { startEpoch(topicId: $t) { nonce } }`, { t: topicId });
     const nonce = startEpoch.nonce as string;
     const log = async () => (await api.gql(`query($t: Uint64) { transitions(topicId: $t, first: 500) { edges { node { cursor to reason } } } epochs { edges { node { state version } } } }`, { t: topicId }));
+    // The start is listed once the log below it has settled (another file's open transaction can hold that back).
+    await until("the start listed", async () => (await log()).transitions.edges.length === 1);
     const before = await log();
 
     const cancel = `mutation($t: Uint64!, $n: NonceV2!, $r: String) { cancelEpoch(topicId: $t, nonce: $n, reason: $r) { state } }`;
