@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../src/db/embedded-postgres.js";
-import { listensOn, portTaken } from "./listening-socket.js";
+import { untilServing } from "./listening-socket.js";
 
 export interface BenchServer {
   readonly name: string;
@@ -106,18 +106,10 @@ async function ready(name: string, child: ChildProcess, port: number, probe: () 
     await Promise.race([exited, sleep(10_000).then(() => child.kill("SIGKILL"))]);
     await exited;
   };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      if (portTaken(port)) return null;
-      throw new Error(`${name} exited (${child.exitCode}) before it was ready`);
-    }
-    if (listensOn(child.pid!, port) && (await probe().catch(() => false))) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${name} not ready after 60 s`);
-    }
-    await sleep(100);
+  try {
+    return (await untilServing(name, child, port, probe, 60_000)) ? { pid: child.pid!, stop } : null;
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  return { pid: child.pid!, stop };
 }

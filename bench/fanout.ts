@@ -27,7 +27,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { createDatabase, dropDatabase, withDatabase } from "../src/db/admin.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
-import { listensOn } from "./listening-socket.js";
+import { untilServing } from "./listening-socket.js";
 import { prepareDatabase } from "../src/db/setup.js";
 import { wallNow, type DriverReply, type DriverRequest } from "./fanout-driver.js";
 import { percentile, recordResult } from "./report.js";
@@ -117,11 +117,9 @@ async function startApi(url: string, flags: readonly string[]): Promise<{ base: 
   });
   const exited = new Promise((r) => proc.once("exit", r));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
   // Ready means this child holds its port and answers (another process may have taken the port: listening-socket.ts).
-  while (!(listensOn(proc.pid!, port) && (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)))) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error("the API process did not become ready");
-    await sleep(200);
+  if (!(await untilServing("the API process", proc, port, () => fetch(`${base}/readyz`).then((r) => r.ok), 60_000))) {
+    throw new Error("the API process lost its port to another process");
   }
   return {
     base,

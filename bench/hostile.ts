@@ -37,7 +37,7 @@ import pg from "pg";
 import { sha256Hex } from "../src/auth/api-keys.js";
 import { createDatabase, dropDatabase, withDatabase } from "../src/db/admin.js";
 import { freePort } from "../src/db/embedded-postgres.js";
-import { listensOn } from "./listening-socket.js";
+import { untilServing } from "./listening-socket.js";
 import { prepareDatabase } from "../src/db/setup.js";
 import { generateData } from "./data-generator.js";
 import { describeShape, heavyReader, heavySubscription, heaviestAdmitted, HEAVY_SHAPES, neverReader, type ClientReport, type HeavyShape, type HostileClient } from "./hostile-clients.js";
@@ -146,14 +146,11 @@ async function startApi(databaseUrl: string, apiKeys: string): Promise<RunningAp
   child.stderr!.on("data", count);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
   // Ready means this child holds its port and answers (another process may have taken the port: listening-socket.ts).
-  while (!(listensOn(child.pid!, port) && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`API process not ready (exit ${child.exitCode}); last lines:\n${tail.join("\n")}`);
-    }
-    await sleep(100);
+  const serving = await untilServing("API process", child, port, () => fetch(`${url}/readyz`).then((r) => r.ok), 60_000).catch(() => false);
+  if (!serving) {
+    child.kill("SIGKILL");
+    throw new Error(`API process not ready (exit ${child.exitCode}); last lines:\n${tail.join("\n")}`);
   }
   return {
     child,

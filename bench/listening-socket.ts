@@ -5,7 +5,9 @@
  * by the other process. Readiness therefore asks whether the child itself holds the listening
  * socket; a child that exits while somebody else listens on its port lost that race.
  */
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Inodes of the sockets listening on `port` (IPv4 and IPv6). */
 function listeningInodes(port: number): Set<string> {
@@ -50,4 +52,22 @@ export function listensOn(pid: number, port: number): boolean {
 /** Whether any process listens on `port`. */
 export function portTaken(port: number): boolean {
   return listeningInodes(port).size > 0;
+}
+
+/**
+ * Waits until `child` itself holds `port` and answers `probe`: true. False when it exited while
+ * another process listens on its port (it lost the race for the port: start it again on another).
+ * Throws when it exits otherwise, or is not serving within `deadlineMs`.
+ */
+export async function untilServing(name: string, child: ChildProcess, port: number, probe: () => Promise<boolean>, deadlineMs: number): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      if (portTaken(port)) return false;
+      throw new Error(`${name} exited (${child.exitCode}) before it was ready`);
+    }
+    if (listensOn(child.pid!, port) && (await probe().catch(() => false))) return true;
+    if (Date.now() > deadline) throw new Error(`${name} not ready after ${deadlineMs / 1000} s`);
+    await sleep(100);
+  }
 }

@@ -2,7 +2,7 @@
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { freePort } from "../../src/db/embedded-postgres.js";
-import { listensOn, portTaken } from "../../bench/listening-socket.js";
+import { untilServing } from "../../bench/listening-socket.js";
 import { spawnTsx } from "./child-process.js";
 
 export interface ApiProcess {
@@ -27,19 +27,10 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
       CURSOR_SECRET: TEST_CURSOR_SECRET, ...(credentials ? {} : { AUTH_DISABLED: "true" }), ...env,
     }, opts);
     const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) {
-        // Another process took the port between freePort() and the bind (bench/listening-socket.ts): try another.
-        if (portTaken(port) && attempt < 3) break;
-        throw new Error(`API process exited (${child.exitCode}) before it was ready`);
-      }
-      // Ready means this child answers, not whoever else may listen on the port.
-      const ok = listensOn(child.pid!, port) && (await fetch(`${url}/readyz`).then((r) => r.ok, () => false));
-      if (ok) return api(child, url, signal);
-      if (Date.now() > deadline) throw new Error("API process not ready after 30 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Ready means this child holds the port and answers, not whoever else may listen on it.
+    if (await untilServing("API process", child, port, () => fetch(`${url}/readyz`).then((r) => r.ok), 30_000)) return api(child, url, signal);
+    // Another process took the port between freePort() and the bind (bench/listening-socket.ts): try another.
+    if (attempt >= 3) throw new Error("API process: another process took its port, three times");
   }
 }
 
